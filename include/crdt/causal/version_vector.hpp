@@ -1,0 +1,142 @@
+// VersionVector: a causal context, the set of dots a replica has seen.
+//
+// Per replica it keeps a DotRanges: the contiguous prefix [1, n] is the compact version-vector
+// entry, and any further intervals are the dot cloud of events seen out of order (after a lost or
+// reordered delta). Every mutation compacts at once: a dot that fills a gap joins its neighbours,
+// and a replica with no dots has no entry, so equal sets of dots are equal objects.
+//
+// Comparison is by set inclusion: before (strict subset), after (strict superset), equal, or
+// concurrent. Merging is set union, so it is a join: commutative, associative, idempotent.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <utility>
+
+#include "crdt/causal/dot.hpp"
+#include "crdt/causal/dot_ranges.hpp"
+#include "crdt/causal/replica_id.hpp"
+
+namespace crdt {
+
+enum class CausalOrder { equal, before, after, concurrent };
+
+class VersionVector {
+ public:
+  VersionVector() = default;
+
+  bool empty() const { return entries_.empty(); }
+  const std::map<ReplicaId, DotRanges>& entries() const { return entries_; }
+
+  bool contains(const Dot& dot) const {
+    auto it = entries_.find(dot.replica);
+    return it != entries_.end() && it->second.contains(dot.counter);
+  }
+
+  // Highest counter seen from `replica`, 0 if none.
+  std::uint64_t max(ReplicaId replica) const {
+    auto it = entries_.find(replica);
+    return it == entries_.end() ? 0 : it->second.max();
+  }
+
+  // n such that every dot (replica, 1..n) has been seen: the compact entry.
+  std::uint64_t contiguous(ReplicaId replica) const {
+    auto it = entries_.find(replica);
+    return it == entries_.end() ? 0 : it->second.contiguous();
+  }
+
+  // The next dot `replica` issues: one past the highest seen. Not recorded here: the mutator puts
+  // it in its delta, and merging the delta records it.
+  Dot next_dot(ReplicaId replica) const { return Dot{replica, max(replica) + 1}; }
+
+  void add(const Dot& dot) {
+    if (dot.counter == 0) return;
+    entries_[dot.replica].insert(dot.counter);
+  }
+
+  // Adds the dots (replica, lo..hi).
+  void add_range(ReplicaId replica, std::uint64_t lo, std::uint64_t hi) {
+    if (lo == 0 || lo > hi) return;
+    entries_[replica].insert(lo, hi);
+  }
+
+  void remove(const Dot& dot) {
+    auto it = entries_.find(dot.replica);
+    if (it == entries_.end()) return;
+    it->second.erase(dot.counter);
+    if (it->second.empty()) entries_.erase(it);
+  }
+
+  void merge(const VersionVector& other) {
+    for (const auto& [replica, ranges] : other.entries_) entries_[replica].merge(ranges);
+  }
+
+  // Removes every dot of `other`.
+  void subtract(const VersionVector& other) {
+    for (const auto& [replica, ranges] : other.entries_) {
+      auto it = entries_.find(replica);
+      if (it == entries_.end()) continue;
+      it->second.subtract(ranges);
+      if (it->second.empty()) entries_.erase(it);
+    }
+  }
+
+  // The dots of this context that `other` lacks.
+  VersionVector difference(const VersionVector& other) const {
+    VersionVector out = *this;
+    out.subtract(other);
+    return out;
+  }
+
+  bool subset_of(const VersionVector& other) const {
+    for (const auto& [replica, ranges] : entries_) {
+      auto it = other.entries_.find(replica);
+      if (it == other.entries_.end() || !ranges.subset_of(it->second)) return false;
+    }
+    return true;
+  }
+
+  // Number of dots in the context (saturating).
+  std::uint64_t count() const {
+    std::uint64_t total = 0;
+    for (const auto& [replica, ranges] : entries_) {
+      const std::uint64_t n = ranges.count();
+      total = n > UINT64_MAX - total ? UINT64_MAX : total + n;
+    }
+    return total;
+  }
+
+  // Number of intervals beyond each replica's contiguous prefix: the size of the dot cloud.
+  std::size_t cloud_intervals() const {
+    std::size_t total = 0;
+    for (const auto& [replica, ranges] : entries_) {
+      total += ranges.ranges().size() - (ranges.contiguous() > 0 ? 1 : 0);
+    }
+    return total;
+  }
+
+  bool well_formed() const {
+    for (const auto& [replica, ranges] : entries_) {
+      if (!replica.valid() || ranges.empty() || !ranges.well_formed()) return false;
+    }
+    return true;
+  }
+
+  friend bool operator==(const VersionVector&, const VersionVector&) = default;
+
+ private:
+  friend class SerializationAccess;
+  std::map<ReplicaId, DotRanges> entries_;
+};
+
+// How two contexts relate: `before` means every dot of `a` is in `b` and `b` has more.
+inline CausalOrder compare(const VersionVector& a, const VersionVector& b) {
+  const bool a_in_b = a.subset_of(b);
+  const bool b_in_a = b.subset_of(a);
+  if (a_in_b && b_in_a) return CausalOrder::equal;
+  if (a_in_b) return CausalOrder::before;
+  if (b_in_a) return CausalOrder::after;
+  return CausalOrder::concurrent;
+}
+
+}  // namespace crdt
