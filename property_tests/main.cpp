@@ -1,10 +1,10 @@
 // Runs every property with at least 1,000 cases by default; RC_PARAMS (for example
 // "max_success=10000 seed=42") still overrides it, so a failing seed can be replayed.
 #define CATCH_CONFIG_RUNNER
-#include <catch2/catch.hpp>
-
 #include <cstdlib>
 #include <string>
+
+#include <catch2/catch.hpp>
 
 int main(int argc, char* argv[]) {
   const char* given = std::getenv("RC_PARAMS");

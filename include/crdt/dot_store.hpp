@@ -42,18 +42,14 @@ inline constexpr bool kIsDotMap = IsDotMap<T>::value;
 
 }  // namespace detail
 
-
 inline bool store_empty(const DotSet& s) { return s.empty(); }
 template <class V>
 bool store_empty(const DotFun<V>& s) {
   return s.empty();
 }
 template <class K, class S>
-  requires detail::kIsDotMap<DotMap<K, S>>
-bool store_empty(const DotMap<K, S>& s) {
-  return s.empty();
-}
-
+requires detail::kIsDotMap<DotMap<K, S>>
+bool store_empty(const DotMap<K, S>& s) { return s.empty(); }
 
 inline void join_store(DotSet& mine, const VersionVector& my_context, const DotSet& theirs,
                        const VersionVector& their_context) {
@@ -93,7 +89,7 @@ void join_store(DotFun<V>& mine, const VersionVector& my_context, const DotFun<V
 }
 
 template <class K, class S>
-  requires detail::kIsDotMap<DotMap<K, S>>
+requires detail::kIsDotMap<DotMap<K, S>>
 void join_store(DotMap<K, S>& mine, const VersionVector& my_context, const DotMap<K, S>& theirs,
                 const VersionVector& their_context) {
   static const S kEmpty{};
@@ -111,7 +107,6 @@ void join_store(DotMap<K, S>& mine, const VersionVector& my_context, const DotMa
   }
 }
 
-
 inline void collect_dots(const DotSet& s, VersionVector& out) {
   for (const Dot& d : s) out.add(d);
 }
@@ -120,7 +115,7 @@ void collect_dots(const DotFun<V>& s, VersionVector& out) {
   for (const auto& [dot, value] : s) out.add(dot);
 }
 template <class K, class S>
-  requires detail::kIsDotMap<DotMap<K, S>>
+requires detail::kIsDotMap<DotMap<K, S>>
 void collect_dots(const DotMap<K, S>& s, VersionVector& out) {
   for (const auto& [key, nested] : s) collect_dots(nested, out);
 }
@@ -132,7 +127,6 @@ VersionVector dots_of(const S& store) {
   collect_dots(store, out);
   return out;
 }
-
 
 // The part of a store whose dots `known` does not cover.
 inline DotSet unknown_part(const DotSet& s, const VersionVector& known) {
@@ -151,8 +145,8 @@ DotFun<V> unknown_part(const DotFun<V>& s, const VersionVector& known) {
   return out;
 }
 template <class K, class S>
-  requires detail::kIsDotMap<DotMap<K, S>>
-DotMap<K, S> unknown_part(const DotMap<K, S>& s, const VersionVector& known) {
+requires detail::kIsDotMap<DotMap<K, S>> DotMap<K, S> unknown_part(const DotMap<K, S>& s,
+                                                                   const VersionVector& known) {
   DotMap<K, S> out;
   for (const auto& [key, nested] : s) {
     S part = unknown_part(nested, known);
@@ -176,7 +170,6 @@ VersionVector delta_context(const S& store, const VersionVector& context,
   return out;
 }
 
-
 inline bool store_well_formed(const DotSet& s, const VersionVector& context) {
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (s[i].counter == 0 || !s[i].replica.valid() || !context.contains(s[i])) return false;
@@ -192,7 +185,7 @@ bool store_well_formed(const DotFun<V>& s, const VersionVector& context) {
   return true;
 }
 template <class K, class S>
-  requires detail::kIsDotMap<DotMap<K, S>>
+requires detail::kIsDotMap<DotMap<K, S>>
 bool store_well_formed(const DotMap<K, S>& s, const VersionVector& context) {
   for (const auto& [key, nested] : s) {
     if (store_empty(nested) || !store_well_formed(nested, context)) return false;

@@ -2,12 +2,13 @@
 // delta-state paper, section 7).
 //
 // Guarantees:
-// - An element is present while at least one of its add events (dots) is live. A remove kills the
-//   add events it observed, so an add concurrent with a remove survives (add wins), and a remove of
-//   an element never seen is a no-op.
-// - Every state change issues a dot, removes included, so two states with the same context are
-//   equal and `delta_since` of a caught-up peer is bottom.
-// - Memory: one dot per live element per concurrent adder, plus the compacted context; removed
+// - An element is present while at least one of its add events (dots) is live. A remove cancels
+//   the add events it observed, so an add concurrent with a remove survives (add wins), and a
+//   remove of an element never seen is a no-op that returns bottom.
+// - Every state change issues a dot, removes included, so two states with the same context
+//   reflect the same events and are equal, and `delta_since` of a caught-up peer is bottom (see
+//   causal_state.hpp for deltas merged out of causal order).
+// - Memory: one dot per live element per concurrent adder, plus the compacted contexts; removed
 //   elements leave nothing behind.
 // Complexity: add/remove O(log n + |context|); merge O(n + m); contains O(log n).
 #pragma once
@@ -18,6 +19,7 @@
 
 #include "crdt/causal/replica_id.hpp"
 #include "crdt/causal/version_vector.hpp"
+#include "crdt/causal_state.hpp"
 #include "crdt/dot_store.hpp"
 #include "crdt/lattice.hpp"
 
@@ -30,83 +32,73 @@ class ORSet {
  public:
   using value_type = T;
   using Store = DotMap<T, DotSet>;
+  using State = CausalState<Store>;
 
   ORSet() = default;
+  explicit ORSet(State state) : state_(std::move(state)) {}
   ORSet(Store store, VersionVector context)
-      : store_(std::move(store)), context_(std::move(context)) {}
+      : state_(State::from_parts(std::move(store), std::move(context))) {}
 
   // Adds `element`, replacing the add events this replica has observed for it.
   ORSet add(ReplicaId replica, const T& element) {
-    ORSet delta;
-    auto it = store_.find(element);
-    if (it != store_.end()) collect_dots(it->second, delta.context_);
-    const Dot dot = context_.next_dot(replica);
-    delta.context_.add(dot);
-    delta.store_.emplace(element, DotSet{dot});
+    VersionVector cancelled;
+    auto it = store().find(element);
+    if (it != store().end()) collect_dots(it->second, cancelled);
+    const Dot dot = state_.next_dot(replica);
+    ORSet delta(State::delta(Store{{element, DotSet{dot}}}, std::move(cancelled), dot));
     merge(delta);
     return delta;
   }
 
   // Removes `element` as observed here; bottom if it is absent.
   ORSet remove(ReplicaId replica, const T& element) {
-    auto it = store_.find(element);
-    if (it == store_.end()) return ORSet{};
-    ORSet delta;
-    collect_dots(it->second, delta.context_);
-    delta.context_.add(context_.next_dot(replica));
+    auto it = store().find(element);
+    if (it == store().end()) return ORSet{};
+    ORSet delta(State::delta(Store{}, dots_of(it->second), state_.next_dot(replica)));
     merge(delta);
     return delta;
   }
 
   // Removes every element observed here; bottom if the set is empty.
   ORSet clear(ReplicaId replica) {
-    if (store_.empty()) return ORSet{};
-    ORSet delta;
-    collect_dots(store_, delta.context_);
-    delta.context_.add(context_.next_dot(replica));
+    if (store().empty()) return ORSet{};
+    ORSet delta(State::delta(Store{}, dots_of(store()), state_.next_dot(replica)));
     merge(delta);
     return delta;
   }
 
-  void merge(const ORSet& other) {
-    join_store(store_, context_, other.store_, other.context_);
-    context_.merge(other.context_);
-  }
+  void merge(const ORSet& other) { state_.merge(other.state_); }
+  ORSet delta_since(const VersionVector& known) const { return ORSet(state_.delta_since(known)); }
 
-  ORSet delta_since(const VersionVector& known) const {
-    if (context_.subset_of(known)) return ORSet{};
-    return ORSet(unknown_part(store_, known), delta_context(store_, context_, known));
-  }
-
-  bool contains(const T& element) const { return store_.contains(element); }
-  std::size_t size() const { return store_.size(); }
-  bool empty() const { return store_.empty() && context_.empty(); }
+  bool contains(const T& element) const { return store().contains(element); }
+  std::size_t size() const { return store().size(); }
+  bool empty() const { return state_.empty(); }
 
   // The elements, in order.
   std::vector<T> value() const {
     std::vector<T> out;
-    out.reserve(store_.size());
-    for (const auto& [element, dots] : store_) out.push_back(element);
+    out.reserve(store().size());
+    for (const auto& [element, dots] : store()) out.push_back(element);
     return out;
   }
 
-  const Store& store() const { return store_; }
-  const VersionVector& context() const { return context_; }
+  const Store& store() const { return state_.store(); }
+  // The events this state reflects completely (see causal_state.hpp).
+  const VersionVector& context() const { return state_.complete(); }
+  const State& state() const { return state_; }
 
-  // Splits the state into its parts, for an ORMap that holds it.
-  std::pair<Store, VersionVector> into_parts() && {
-    return {std::move(store_), std::move(context_)};
-  }
+  State into_state() && { return std::move(state_); }
+  // The store and the causal context, for code that keeps them apart.
+  std::pair<Store, VersionVector> into_parts() && { return std::move(state_).into_parts(); }
 
   // Every dot in the store is in the context and no entry is empty.
-  bool well_formed() const { return context_.well_formed() && store_well_formed(store_, context_); }
+  bool well_formed() const { return state_.well_formed(); }
 
   friend bool operator==(const ORSet&, const ORSet&) = default;
 
  private:
   friend class SerializationAccess;
-  Store store_;
-  VersionVector context_;
+  State state_;
 };
 
 }  // namespace crdt

@@ -1,8 +1,8 @@
-#include <catch2/catch.hpp>
-
 #include <set>
 #include <string>
 #include <string_view>
+
+#include <catch2/catch.hpp>
 
 #include <crdt/persist/error.hpp>
 

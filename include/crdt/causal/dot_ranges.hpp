@@ -59,10 +59,9 @@ class DotRanges {
   // Adds [lo, hi]; lo must be >= 1 and lo <= hi.
   void insert(std::uint64_t lo, std::uint64_t hi) {
     // First interval that could touch [lo, hi]: the last whose lo <= hi + 1 going backwards.
-    auto first = std::lower_bound(ranges_.begin(), ranges_.end(), lo, [](const CounterRange& r,
-                                                                         std::uint64_t v) {
-      return r.hi != UINT64_MAX && r.hi + 1 < v;
-    });
+    auto first = std::lower_bound(
+        ranges_.begin(), ranges_.end(), lo,
+        [](const CounterRange& r, std::uint64_t v) { return r.hi != UINT64_MAX && r.hi + 1 < v; });
     auto last = first;
     while (last != ranges_.end() && (hi == UINT64_MAX || last->lo <= hi + 1)) {
       lo = std::min(lo, last->lo);
@@ -125,6 +124,11 @@ class DotRanges {
 
   // Removes every counter of `other`.
   void subtract(const DotRanges& other) {
+    // Each step replaces ranges_, so `other` must not alias it.
+    if (&other == this) {
+      ranges_.clear();
+      return;
+    }
     for (const auto& r : other.ranges_) subtract(r.lo, r.hi);
   }
 

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <map>
+#include <stdexcept>
 #include <utility>
 
 #include "crdt/causal/dot.hpp"
@@ -46,8 +47,13 @@ class VersionVector {
   }
 
   // The next dot `replica` issues: one past the highest seen. Not recorded here: the mutator puts
-  // it in its delta, and merging the delta records it.
-  Dot next_dot(ReplicaId replica) const { return Dot{replica, max(replica) + 1}; }
+  // it in its delta, and merging the delta records it. Throws std::overflow_error when the replica
+  // has used its last counter (a wrapped counter 0 would be silently dropped by `add`).
+  Dot next_dot(ReplicaId replica) const {
+    const std::uint64_t highest = max(replica);
+    if (highest == UINT64_MAX) throw std::overflow_error("crdt: replica has no dot counter left");
+    return Dot{replica, highest + 1};
+  }
 
   void add(const Dot& dot) {
     if (dot.counter == 0) return;
@@ -73,6 +79,11 @@ class VersionVector {
 
   // Removes every dot of `other`.
   void subtract(const VersionVector& other) {
+    // Erasing entries while iterating `other` must not touch the map being iterated.
+    if (&other == this) {
+      entries_.clear();
+      return;
+    }
     for (const auto& [replica, ranges] : other.entries_) {
       auto it = entries_.find(replica);
       if (it == entries_.end()) continue;

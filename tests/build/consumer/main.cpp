@@ -1,8 +1,8 @@
 // An outside project using the installed header-only core.
-#include <crdt/or_set.hpp>
-
 #include <iostream>
 #include <string>
+
+#include <crdt/or_set.hpp>
 
 int main() {
   const crdt::ReplicaId alice(1), bob(2);
