@@ -2,10 +2,10 @@
 //
 // 3 to 5 replicas apply random operations; every delta is put in flight to every other replica
 // and delivered in random order, duplicated or lost, interleaved with more operations; then every
-// pair exchanges delta_since until nothing is missing (support/network.hpp). At the end all
-// replicas must be equal and read what the model computes from every event; with causal
-// delivery, every operation must also do what the model expects and every replica read what the
-// model computes from the events it knows, after every step.
+// pair exchanges delta_since until nothing is missing (support/network.hpp). After every step,
+// each operation must have done what the model expects in its replica's view and each replica
+// must read what the model computes from the events it knows; at the end all replicas must be
+// equal and read what the model computes from every event.
 //
 // The models below are written from the contracts in the headers and DESIGN.md, over event ids:
 // an operation overrides what was live in its replica's view when it ran (see
@@ -14,12 +14,12 @@
 //
 // Each type runs twice: with causal delivery (a delta arrives only where its sender's past
 // already is, as the sync engine's delta log delivers) and with deltas arriving in any order.
-// The second fails today for ORSet, MVRegister and ORMap<std::string, ORSet<std::string>>, for
-// the reason given at the top of delta_since_laws_props.cpp: after out-of-order delivery two
-// replicas can hold equal contexts and different states, and delta_since answers bottom.
-// Smallest ORSet case found: r3 adds c three times; r0 receives the first and third deltas, the
-// second is lost. r0 keeps the first add's dot beside the third's, with the same context as r3,
-// so the final exchange sends nothing and the replicas stay different.
+// The second is the harder case for the causal types: a delta that cancels events names their
+// dots without what those events cancelled in turn (see delta_since_laws_props.cpp). Smallest
+// ORSet case it found before CausalState kept a separate complete context: r3 adds c three
+// times; r0 receives the first and third deltas, the second is lost. r0 kept the first add's dot
+// beside the third's with the same context as r3, so the final exchange sent nothing and the
+// replicas stayed different.
 #include <algorithm>
 #include <cstdint>
 #include <map>

@@ -9,20 +9,17 @@
 //
 // Each type is checked twice: on histories whose deltas reach replicas in causal order (what the
 // sync engine's delta log delivers), and on histories where single deltas arrive in any order.
-// The second fails today for ORSet, MVRegister and ORMap<std::string, ORSet<std::string>>: a
-// delta that supersedes earlier events names only the dots it superseded itself, so a replica
-// that receives it without the deltas in between records dots whose removals it never applied.
-// Its context then equals that of a replica holding less, and delta_since answers bottom both
-// ways. Smallest case (RapidCheck's shrink, replayed by hand): replica A writes v1, v2, v3 to an
+// The second is the hard case for the causal types: a delta that supersedes earlier events names
+// only the dots it superseded itself, so a replica that receives it without the deltas in
+// between learns of dots whose own cancellations it has not applied. With a single context
+// (before CausalState kept `complete` apart from `causal`) this failed for ORSet, MVRegister and
+// ORMap<std::string, ORSet<std::string>>. Smallest case found: replica A writes v1, v2, v3 to an
 // MVRegister (dots A1..A3; the delta of each write names the previous dot only); replica B
 // receives the deltas of the first and third writes. A = {A3: v3} and B = {A1: v1, A3: v3}, both
-// with context {A1, A2, A3}: B reads [v1, v3] until the second write's own delta arrives, and
-// for ever if it was lost, as no delta_since carries it. The same with ORSet: A adds c three times,
-// B receives the first and third deltas; even after A removes c and B receives that delta, B still
-// contains c. MVRegister passes both checks when write and clear deltas carry the writer's whole
-// context (every dot it knows is superseded by a write); ORSet and ORMap cannot do that (other
-// elements' live dots are in the context), so for them either delivery must be causal (this file's
-// first check) or delta_since must not answer bottom on equal contexts.
+// with context {A1, A2, A3}: B read [v1, v3] until the second write's own delta arrived, and for
+// ever if it was lost, as delta_since answered bottom both ways. The same with ORSet: A adds c
+// three times, B receives the first and third deltas; even after A removed c and B received that
+// delta, B still contained c.
 #include <rapidcheck/catch.h>
 
 #include "support/replica_history.hpp"

@@ -96,13 +96,9 @@ struct Outcome {
   std::set<std::size_t> overrides;  // the live events it replaces
 };
 
-// Runs a network script, then the final delta_since exchange. Once the exchange is over, every
-// replica must read what the model computes from every event. With causal delivery, it checks
-// more after every step: each operation does what the model expects in its replica's view, and
-// each replica reads what the model computes from the events it knows. With delivery in any
-// order these intermediate results depend on how much of the sender's past a delta carries,
-// which the contracts leave open (a delta naming more superseded dots is as correct), so only
-// the model's per-step invariants (check_step) are checked then.
+// Runs a network script, then the final delta_since exchange, checking after every step that
+// each operation did what the model expects in its replica's view and that each replica reads
+// what the model computes from the events it knows.
 //
 // `Model` provides:
 //   static Outcome expect(const Event<Ops>&, const NetworkRun<Ops>&, const std::set<size_t>& live)
@@ -138,11 +134,9 @@ NetworkRun<Ops> run_network(const Script<typename Ops::Op>& script, Delivery del
     }
     return out;
   };
-  const bool causal = delivery == Delivery::causal;
-  auto check_replicas = [&run](const std::string& when, bool values) {
+  auto check_replicas = [&run](const std::string& when) {
     for (std::size_t r = 0; r < run.replicas.size(); ++r) {
       RC_ASSERT(run.replicas[r].well_formed());
-      if (!values) continue;
       const auto actual = run.replicas[r].value();
       const auto expected = Model::value_of(run, live_events(run.events, run.known[r]));
       if (!(actual == expected)) {
@@ -169,11 +163,9 @@ NetworkRun<Ops> run_network(const Script<typename Ops::Op>& script, Delivery del
       event.delta = Ops::apply(state, actor, step.op);
       event.dots = dots_in(state.context().difference(before.context()));
       const Outcome expected = Model::expect(event, run, live);
+      RC_ASSERT(event.delta.has_value() == !expected.refused);
       if (!event.delta) RC_ASSERT(state == before);
-      if (causal) {
-        RC_ASSERT(event.delta.has_value() == !expected.refused);
-        if (event.delta) RC_ASSERT(event.effective() == expected.changes);
-      }
+      if (event.delta) RC_ASSERT(event.effective() == expected.changes);
       event.overrides = expected.overrides;
       const std::size_t id = run.events.size();
       if (event.effective()) {
@@ -209,7 +201,7 @@ NetworkRun<Ops> run_network(const Script<typename Ops::Op>& script, Delivery del
         }
       }
     }
-    check_replicas("after step " + std::to_string(s), causal);
+    check_replicas("after step " + std::to_string(s));
   }
 
   // Anti-entropy: every replica asks every other for what it lacks. One pass suffices when
@@ -222,7 +214,7 @@ NetworkRun<Ops> run_network(const Script<typename Ops::Op>& script, Delivery del
         run.known[b].insert(run.known[a].begin(), run.known[a].end());
       }
     }
-    check_replicas("after delta_since round " + std::to_string(round), causal || round + 1 == n);
+    check_replicas("after delta_since round " + std::to_string(round));
   }
   return run;
 }

@@ -1,8 +1,9 @@
 // Random replica histories for the property tests.
 //
 // The laws are checked on states that replicas can actually reach: 2 to 5 replicas apply random
-// operations and merge each other's full states or single deltas (in any order, so contexts get
-// gaps), which produces concurrent writes, removals of observed events and out-of-order delivery.
+// operations and merge each other's full states or single deltas (in causal order, or in any
+// order so that contexts get gaps), which produces concurrent writes, removals of observed events
+// and out-of-order delivery.
 // Arbitrary values built field by field would mostly be states no replica can reach (two dots
 // with different content, stores outside their context), on which the laws need not hold.
 //
