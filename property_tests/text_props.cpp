@@ -183,6 +183,17 @@ TEST_CASE("Text: replicas converge to the reference RGA under any delivery", "[t
         RC_ASSERT(texts[to].str() == replay(history, seen_inserts[to], seen_deletes[to]));
         if (*rc::gen::inRange(0, 3) == 0)
           flights.erase(flights.begin() + static_cast<std::ptrdiff_t>(k));
+      } else if (kind == 9 && *rc::gen::inRange(0, 2) == 0) {
+        // A full-state merge between two diverged replicas.
+        const auto from = static_cast<std::size_t>(*rc::gen::inRange(0, replicas));
+        const auto to = static_cast<std::size_t>(*rc::gen::inRange(0, replicas));
+        const std::string before = texts[to].str();
+        const auto changes = texts[to].merge_with_changes(texts[from]);
+        RC_ASSERT(apply_changes(before, changes) == texts[to].str());
+        seen_inserts[to].insert(seen_inserts[from].begin(), seen_inserts[from].end());
+        seen_deletes[to].insert(seen_deletes[from].begin(), seen_deletes[from].end());
+        RC_ASSERT(texts[to].str() == replay(history, seen_inserts[to], seen_deletes[to]));
+        RC_ASSERT(texts[to].size() == crdt::utf8::length(texts[to].str()));
       } else if (texts[0].size() > 0) {
         anchors.push_back(texts[0].anchor(static_cast<std::size_t>(
             *rc::gen::inRange<int>(0, static_cast<int>(texts[0].size()) + 1))));

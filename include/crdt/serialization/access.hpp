@@ -7,6 +7,8 @@
 // serializer checks the loaded state with its well_formed() before handing it out.
 #pragma once
 
+#include <tuple>
+
 namespace crdt {
 
 class SerializationAccess {
@@ -51,6 +53,13 @@ class SerializationAccess {
   template <class T>
   static auto& context(T& state) {
     return state.context_;
+  }
+
+  // The members of Text, in the order its serializer uses them.
+  template <class T>
+  static auto text_members(T& text) {
+    return std::tie(text.sequence_, text.text_, text.pending_, text.deletes_, text.pending_deletes_,
+                    text.context_, text.max_lamport_);
   }
 
   // LWWRegister::winner_.

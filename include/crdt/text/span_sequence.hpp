@@ -201,10 +201,12 @@ class SpanSequence {
     return at;
   }
 
-  // Grows the span at `c` by `length` characters of `bytes` bytes (typing at its end).
+  // Grows the span at `c` by `length` characters of `bytes` bytes (typing at its end, or a
+  // remote run arriving piece by piece; a deleted span grows by ids only).
   void extend(const Cursor& c, std::uint32_t length, std::uint32_t bytes) {
     TextSpan& s = blocks_[c.block]->spans[c.index];
     s.length += length;
+    if (s.deleted) return;  // a tombstone run grows without visible weight
     s.bytes += bytes;
     add_to_block(c.block, length, bytes);
   }
