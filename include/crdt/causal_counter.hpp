@@ -32,6 +32,7 @@
 #include "crdt/causal_state.hpp"
 #include "crdt/dot_store.hpp"
 #include "crdt/dotted.hpp"
+#include "crdt/dotted_value.hpp"
 #include "crdt/lattice.hpp"
 
 namespace crdt {
@@ -70,16 +71,12 @@ class ExactTotal {
 
 }  // namespace detail
 
-class CausalCounter {
+class CausalCounter : public DottedValue<CausalCounter, DotFun<std::int64_t>> {
+  using Base = DottedValue<CausalCounter, DotFun<std::int64_t>>;
+
  public:
   using value_type = std::int64_t;
-  using Store = DotFun<std::int64_t>;
-  using State = CausalState<Store>;
-
-  CausalCounter() = default;
-  explicit CausalCounter(State state) : state_(std::move(state)) {}
-  CausalCounter(Store store, VersionVector context)
-      : state_(State::from_parts(std::move(store), std::move(context))) {}
+  using Base::Base;
 
   // Adds `n` (which may be negative) as one new event. Throws std::overflow_error as described
   // above; bottom when n == 0.
@@ -102,32 +99,11 @@ class CausalCounter {
   // there is none. Events concurrent with the reset survive.
   CausalCounter reset(ReplicaId replica) {
     if (store().empty()) return CausalCounter{};
-    CausalCounter delta(State::delta(Store{}, dots_of(store()), state_.next_dot(replica)));
-    merge(delta);
-    return delta;
-  }
-
-  void merge(const CausalCounter& other) { state_.merge(other.state_); }
-  CausalCounter delta_since(const VersionVector& known) const {
-    return CausalCounter(state_.delta_since(known));
+    return apply(CausalCounter(State::delta(Store{}, dots_of(store()), state_.next_dot(replica))));
   }
 
   // The sum of the live events, saturated at the int64 limits.
   std::int64_t value() const { return total().saturated(); }
-
-  bool empty() const { return state_.empty(); }
-
-  const Store& store() const { return state_.store(); }
-  // The events this state reflects completely (see causal_state.hpp).
-  const VersionVector& context() const { return state_.complete(); }
-  const State& state() const { return state_; }
-
-  State into_state() && { return std::move(state_); }
-  // The store and the causal context, for code that keeps them apart.
-  std::pair<Store, VersionVector> into_parts() && { return std::move(state_).into_parts(); }
-
-  // Every dot in the store is a valid dot of the context.
-  bool well_formed() const { return state_.well_formed(); }
 
   friend bool operator==(const CausalCounter&, const CausalCounter&) = default;
 
@@ -163,12 +139,8 @@ class CausalCounter {
       events.emplace(dot, second);
       issued.add(dot);
     }
-    CausalCounter delta(State::delta(std::move(events), VersionVector{}, issued));
-    merge(delta);
-    return delta;
+    return apply(CausalCounter(State::delta(std::move(events), VersionVector{}, issued)));
   }
-
-  State state_;
 };
 
 static_assert(DeltaCrdt<CausalCounter>);

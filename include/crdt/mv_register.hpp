@@ -21,6 +21,7 @@
 #include "crdt/causal_state.hpp"
 #include "crdt/dot_store.hpp"
 #include "crdt/dotted.hpp"
+#include "crdt/dotted_value.hpp"
 #include "crdt/lattice.hpp"
 
 namespace crdt {
@@ -28,38 +29,30 @@ namespace crdt {
 class SerializationAccess;
 
 template <class T>
-class MVRegister {
+class MVRegister : public DottedValue<MVRegister<T>, DotFun<T>> {
+  using Base = DottedValue<MVRegister<T>, DotFun<T>>;
+  using Base::state_;
+
  public:
   using value_type = T;
-  using Store = DotFun<T>;
-  using State = CausalState<Store>;
-
-  MVRegister() = default;
-  explicit MVRegister(State state) : state_(std::move(state)) {}
-  MVRegister(Store store, VersionVector context)
-      : state_(State::from_parts(std::move(store), std::move(context))) {}
+  using Base::Base;
+  using Base::store;
+  using typename Base::State;
+  using typename Base::Store;
 
   // Writes `value`, superseding every sibling observed here. The delta carries the value once.
   MVRegister write(ReplicaId replica, T value) {
     const Dot dot = state_.next_dot(replica);
     Store written;
     written.emplace(dot, std::move(value));
-    MVRegister delta(State::delta(std::move(written), dots_of(store()), dot));
-    merge(delta);
-    return delta;
+    return this->apply(MVRegister(State::delta(std::move(written), dots_of(store()), dot)));
   }
 
   // Removes every sibling observed here; bottom if there is none. A concurrent write survives.
   MVRegister clear(ReplicaId replica) {
     if (store().empty()) return MVRegister{};
-    MVRegister delta(State::delta(Store{}, dots_of(store()), state_.next_dot(replica)));
-    merge(delta);
-    return delta;
-  }
-
-  void merge(const MVRegister& other) { state_.merge(other.state_); }
-  MVRegister delta_since(const VersionVector& known) const {
-    return MVRegister(state_.delta_since(known));
+    return this->apply(
+        MVRegister(State::delta(Store{}, dots_of(store()), state_.next_dot(replica))));
   }
 
   // The siblings, ordered by their dots; empty if never written or cleared.
@@ -70,25 +63,10 @@ class MVRegister {
     return out;
   }
 
-  bool empty() const { return state_.empty(); }
-
-  const Store& store() const { return state_.store(); }
-  // The events this state reflects completely (see causal_state.hpp).
-  const VersionVector& context() const { return state_.complete(); }
-  const State& state() const { return state_; }
-
-  State into_state() && { return std::move(state_); }
-  // The store and the causal context, for code that keeps them apart.
-  std::pair<Store, VersionVector> into_parts() && { return std::move(state_).into_parts(); }
-
-  // Every dot in the store is a valid dot of the context.
-  bool well_formed() const { return state_.well_formed(); }
-
   friend bool operator==(const MVRegister&, const MVRegister&) = default;
 
  private:
   friend class SerializationAccess;
-  State state_;
 };
 
 static_assert(DeltaCrdt<MVRegister<int>>);

@@ -28,6 +28,7 @@
 #include "crdt/causal_state.hpp"
 #include "crdt/dot_store.hpp"
 #include "crdt/dotted.hpp"
+#include "crdt/dotted_value.hpp"
 #include "crdt/lattice.hpp"
 #include "crdt/or_set.hpp"  // for the static_asserts at the bottom
 
@@ -36,21 +37,19 @@ namespace crdt {
 class SerializationAccess;
 
 template <class K, DottedCrdt V>
-class ORMap {
+class ORMap : public DottedValue<ORMap<K, V>, DotMap<K, typename V::Store>> {
   static_assert(!std::is_same_v<K, Dot>, "a DotMap keyed by dots would read as a DotFun");
+  using Base = DottedValue<ORMap<K, V>, DotMap<K, typename V::Store>>;
+  using Base::state_;
 
  public:
   using key_type = K;
   using mapped_type = V;
-  using Store = DotMap<K, typename V::Store>;
   using ValueType = std::remove_cvref_t<decltype(std::declval<const V&>().value())>;
-
-  using State = CausalState<Store>;
-
-  ORMap() = default;
-  explicit ORMap(State state) : state_(std::move(state)) {}
-  ORMap(Store store, VersionVector context)
-      : state_(State::from_parts(std::move(store), std::move(context))) {}
+  using Base::Base;
+  using Base::store;
+  using typename Base::State;
+  using typename Base::Store;
 
   // Applies `f` to the value at `key` (bottom if absent) and returns the map delta built from the
   // value delta f returns (bottom if that is bottom). `replica` is the writer; f is expected to
@@ -84,7 +83,7 @@ class ORMap {
     ORMap delta(State(std::move(delta_store), std::move(parts.second), std::move(issued)));
     // The value's own merge already changed the store and the causal context; the map records
     // the events it completed.
-    state_.mutable_complete().merge(delta.state_.complete());
+    state_.mutable_complete().merge(delta.state().complete());
     return delta;
   }
 
@@ -92,25 +91,17 @@ class ORMap {
   ORMap remove(ReplicaId replica, const K& key) {
     auto it = store().find(key);
     if (it == store().end()) return ORMap{};
-    ORMap delta(State::delta(Store{}, dots_of(it->second), state_.next_dot(replica)));
-    merge(delta);
-    return delta;
+    return this->apply(ORMap(State::delta(Store{}, dots_of(it->second), state_.next_dot(replica))));
   }
 
   // Removes every key observed here; bottom if the map is empty.
   ORMap clear(ReplicaId replica) {
     if (store().empty()) return ORMap{};
-    ORMap delta(State::delta(Store{}, dots_of(store()), state_.next_dot(replica)));
-    merge(delta);
-    return delta;
+    return this->apply(ORMap(State::delta(Store{}, dots_of(store()), state_.next_dot(replica))));
   }
-
-  void merge(const ORMap& other) { state_.merge(other.state_); }
-  ORMap delta_since(const VersionVector& known) const { return ORMap(state_.delta_since(known)); }
 
   bool contains(const K& key) const { return store().contains(key); }
   std::size_t size() const { return store().size(); }
-  bool empty() const { return state_.empty(); }
 
   // The present keys, in order.
   std::vector<K> keys() const {
@@ -139,19 +130,6 @@ class ORMap {
     return out;
   }
 
-  const Store& store() const { return state_.store(); }
-  // The events this state reflects completely (see causal_state.hpp).
-  const VersionVector& context() const { return state_.complete(); }
-  const State& state() const { return state_; }
-
-  State into_state() && { return std::move(state_); }
-  // The store and the causal context, for code that keeps them apart.
-  std::pair<Store, VersionVector> into_parts() && { return std::move(state_).into_parts(); }
-
-  // Every dot of every nested store is a valid dot of the context and no entry, at any depth, is
-  // empty.
-  bool well_formed() const { return state_.well_formed(); }
-
   friend bool operator==(const ORMap&, const ORMap&) = default;
 
  private:
@@ -164,8 +142,6 @@ class ORMap {
     state_.mutable_causal() = std::move(parts.second);
     if (store_empty(entry->second)) state_.mutable_store().erase(entry);
   }
-
-  State state_;
 };
 
 static_assert(DeltaCrdt<ORMap<int, ORSet<int>>>);

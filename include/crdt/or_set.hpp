@@ -21,6 +21,7 @@
 #include "crdt/causal/version_vector.hpp"
 #include "crdt/causal_state.hpp"
 #include "crdt/dot_store.hpp"
+#include "crdt/dotted_value.hpp"
 #include "crdt/lattice.hpp"
 
 namespace crdt {
@@ -28,16 +29,16 @@ namespace crdt {
 class SerializationAccess;
 
 template <class T>
-class ORSet {
+class ORSet : public DottedValue<ORSet<T>, DotMap<T, DotSet>> {
+  using Base = DottedValue<ORSet<T>, DotMap<T, DotSet>>;
+  using Base::state_;
+
  public:
   using value_type = T;
-  using Store = DotMap<T, DotSet>;
-  using State = CausalState<Store>;
-
-  ORSet() = default;
-  explicit ORSet(State state) : state_(std::move(state)) {}
-  ORSet(Store store, VersionVector context)
-      : state_(State::from_parts(std::move(store), std::move(context))) {}
+  using Base::Base;
+  using Base::store;
+  using typename Base::State;
+  using typename Base::Store;
 
   // Adds `element`, replacing the add events this replica has observed for it.
   ORSet add(ReplicaId replica, const T& element) {
@@ -45,34 +46,25 @@ class ORSet {
     auto it = store().find(element);
     if (it != store().end()) collect_dots(it->second, cancelled);
     const Dot dot = state_.next_dot(replica);
-    ORSet delta(State::delta(Store{{element, DotSet{dot}}}, std::move(cancelled), dot));
-    merge(delta);
-    return delta;
+    return this->apply(
+        ORSet(State::delta(Store{{element, DotSet{dot}}}, std::move(cancelled), dot)));
   }
 
   // Removes `element` as observed here; bottom if it is absent.
   ORSet remove(ReplicaId replica, const T& element) {
     auto it = store().find(element);
     if (it == store().end()) return ORSet{};
-    ORSet delta(State::delta(Store{}, dots_of(it->second), state_.next_dot(replica)));
-    merge(delta);
-    return delta;
+    return this->apply(ORSet(State::delta(Store{}, dots_of(it->second), state_.next_dot(replica))));
   }
 
   // Removes every element observed here; bottom if the set is empty.
   ORSet clear(ReplicaId replica) {
     if (store().empty()) return ORSet{};
-    ORSet delta(State::delta(Store{}, dots_of(store()), state_.next_dot(replica)));
-    merge(delta);
-    return delta;
+    return this->apply(ORSet(State::delta(Store{}, dots_of(store()), state_.next_dot(replica))));
   }
-
-  void merge(const ORSet& other) { state_.merge(other.state_); }
-  ORSet delta_since(const VersionVector& known) const { return ORSet(state_.delta_since(known)); }
 
   bool contains(const T& element) const { return store().contains(element); }
   std::size_t size() const { return store().size(); }
-  bool empty() const { return state_.empty(); }
 
   // The elements, in order.
   std::vector<T> value() const {
@@ -82,23 +74,10 @@ class ORSet {
     return out;
   }
 
-  const Store& store() const { return state_.store(); }
-  // The events this state reflects completely (see causal_state.hpp).
-  const VersionVector& context() const { return state_.complete(); }
-  const State& state() const { return state_; }
-
-  State into_state() && { return std::move(state_); }
-  // The store and the causal context, for code that keeps them apart.
-  std::pair<Store, VersionVector> into_parts() && { return std::move(state_).into_parts(); }
-
-  // Every dot in the store is in the context and no entry is empty.
-  bool well_formed() const { return state_.well_formed(); }
-
   friend bool operator==(const ORSet&, const ORSet&) = default;
 
  private:
   friend class SerializationAccess;
-  State state_;
 };
 
 }  // namespace crdt
