@@ -28,6 +28,7 @@
 
 #include "crdt/causal/replica_id.hpp"
 #include "crdt/causal/version_vector.hpp"
+#include "crdt/detail/owned_entries.hpp"
 #include "crdt/detail/wide_sum.hpp"
 #include "crdt/lattice.hpp"
 
@@ -86,18 +87,12 @@ class PNCounter {
   }
 
   // {r: [1..seq]} for every replica with an entry.
-  VersionVector context() const {
-    VersionVector out;
-    for (const auto& [replica, entry] : entries_) out.add_range(replica, 1, entry.seq);
-    return out;
-  }
+  VersionVector context() const { return detail::entries_context(entries_); }
 
   // The entries whose version the peer at `known` has not seen; bottom when it has seen all.
   PNCounter delta_since(const VersionVector& known) const {
     PNCounter out;
-    for (const auto& [replica, entry] : entries_) {
-      if (entry.seq > known.max(replica)) out.entries_.emplace(replica, entry);
-    }
+    out.entries_ = detail::entries_since(entries_, known);
     return out;
   }
 
