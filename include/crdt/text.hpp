@@ -153,6 +153,10 @@ class Text {
     }
     context_.add(dot);
     delta.context_.add(dot);
+    // The Lamport clock counts deletes too, so that on a replica editing alone every character's
+    // timestamp equals its counter, which the encoding writes as nothing.
+    max_lamport_ += 1;
+    delta.max_lamport_ = max_lamport_;
     return delta;
   }
 

@@ -31,7 +31,7 @@ TEST_CASE("VersionVector: the encoding is fixed byte for byte", "[serialization]
   context.add(Dot{kB, 5});
   context.add(Dot{kB, 300});
   const Bytes expected{
-      0x01,                                            // format version
+      0x02,                                            // format version
       0x02, 'v',  'v',                                 // type tag
       0x02,                                            // two replicas
       0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // replica 1, fixed 8 bytes
@@ -40,7 +40,7 @@ TEST_CASE("VersionVector: the encoding is fixed byte for byte", "[serialization]
       0x02, 0x05, 0x05, 0xac, 0x02, 0xac, 0x02,        // [5, 5], [300, 300]
   };
   CHECK(encode(context) == expected);
-  CHECK(encode(VersionVector{}) == Bytes{0x01, 0x02, 'v', 'v', 0x00});
+  CHECK(encode(VersionVector{}) == Bytes{0x02, 0x02, 'v', 'v', 0x00});
 }
 
 TEST_CASE("Causal metadata: round trips", "[serialization][causal]") {

@@ -35,7 +35,7 @@ TEST_CASE("ORSet: the encoding is fixed byte for byte", "[serialization][or_set]
   set.add(kA, "a");
   set.add(kB, "b");
   const Bytes expected = concat({
-      {0x01, 0x0d, 'o', 'r', 's', 'e', 't', '<', 's', 't', 'r', 'i', 'n', 'g', '>'},
+      {0x02, 0x0d, 'o', 'r', 's', 'e', 't', '<', 's', 't', 'r', 'i', 'n', 'g', '>'},
       {0x02},  // context: two replicas
       kReplicaA,
       {0x01, 0x01, 0x01},  // [1, 1]
@@ -56,7 +56,7 @@ TEST_CASE("ORSet: the encoding is fixed byte for byte", "[serialization][or_set]
   numbers.add(kA, -2);
   numbers.remove(kA, -2);
   // Context [1, 2] of replica 1, empty store: the removal left no tombstone.
-  CHECK(encode(numbers) == concat({{0x01, 0x0a, 'o', 'r', 's', 'e', 't', '<', 'i', '6', '4', '>'},
+  CHECK(encode(numbers) == concat({{0x02, 0x0a, 'o', 'r', 's', 'e', 't', '<', 'i', '6', '4', '>'},
                                    {0x01},
                                    kReplicaA,
                                    {0x01, 0x01, 0x02, 0x01, 0x00}}));

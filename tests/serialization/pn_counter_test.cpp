@@ -26,7 +26,7 @@ TEST_CASE("PNCounter: exact bytes and round trips", "[serialization][pn_counter]
   PNCounter counter;
   counter.increment(kA, 200);
   counter.decrement(kA, 1);
-  CHECK(encode(counter) == Bytes{0x01, 0x09, 'p',  'n', 'c', 'o', 'u', 'n', 't', 'e',
+  CHECK(encode(counter) == Bytes{0x02, 0x09, 'p',  'n', 'c', 'o', 'u', 'n', 't', 'e',
                                  'r',  0x01, 0x01, 0,   0,   0,   0,   0,   0,   0,  // replica 1
                                  0xc8, 0x01, 0x01, 0x02});  // inc 200, dec 1, seq 2
 

@@ -3,7 +3,7 @@
 //
 // Frame:
 //   frame  := format type body
-//   format := 1 byte, kFormatVersion (1); a reader refuses any other value
+//   format := 1 byte, kFormatVersion (2); a reader refuses any other value
 //   type   := count byte*count, TypeTag<T>::name() in ASCII ("orset<string>", "pncounter", ...)
 //   body   := the value, as CheckedOutputArchive writes it (checked_archive.hpp, causal.hpp and
 //             the per-type headers give the grammar); nothing may follow it
@@ -40,7 +40,7 @@
 
 namespace crdt::serialization {
 
-inline constexpr std::uint8_t kFormatVersion = 1;
+inline constexpr std::uint8_t kFormatVersion = 2;
 inline constexpr std::size_t kDefaultMaxBytes = std::size_t{64} << 20;
 
 // Thrown by Decoded::value() on an error and by Decoded::error() on a value: a caller bug.
