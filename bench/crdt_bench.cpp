@@ -110,7 +110,20 @@ nlohmann::json bench_concurrent(const Trace& trace, int runs) {
       const auto& txn = trace.transactions[i];
       Text state;
       if (!txn.parents.empty()) {
-        state = states.at(txn.parents.front());
+        // A branch that goes on from its parent's last use takes the parent over; only a real
+        // fork copies.
+        const std::size_t first = txn.parents.front();
+        auto parent = states.find(first);
+        if (parent == states.end())
+          throw std::runtime_error("trace: parent used after its last use");
+        const bool again =
+            std::find(txn.parents.begin() + 1, txn.parents.end(), first) != txn.parents.end();
+        if (last_use[first] == i && !again) {
+          state = std::move(parent->second);
+          states.erase(parent);
+        } else {
+          state = parent->second;
+        }
         for (std::size_t k = 1; k < txn.parents.size(); ++k) state.merge(states.at(txn.parents[k]));
       }
       // An agent keeps its id while its history is linear; a branch that forks from before its
@@ -122,9 +135,12 @@ nlohmann::json bench_concurrent(const Trace& trace, int runs) {
       for (std::size_t p : txn.parents) {
         if (last_use[p] == i) states.erase(p);
       }
-      if (last_use[i] > i) states.emplace(i, state);
+      if (last_use[i] > i) {
+        states.emplace(i, std::move(state));
+      } else {
+        everything.merge(state);
+      }
       replicas = std::max(replicas, states.size());
-      if (last_use[i] <= i) everything.merge(state);
     }
     times.push_back(ms_since(start));
     ok = ok && everything.str() == trace.end_content;

@@ -64,13 +64,21 @@ class SpanSequence {
 
   SpanSequence() = default;
   SpanSequence(const SpanSequence& other) { *this = other; }
+  // A copy clones the blocks and the trees as they are and points the index at the clones:
+  // replicas fork often (a branch, a snapshot), so this must not rebuild anything.
   SpanSequence& operator=(const SpanSequence& other) {
     if (this == &other) return *this;
-    blocks_.clear();
-    index_.clear();
-    for (const auto& block : other.blocks_) {
-      for (const TextSpan& span : block->spans) push_back(span);
+    std::vector<std::unique_ptr<Block>> blocks;
+    blocks.reserve(other.blocks_.size());
+    for (const auto& block : other.blocks_) blocks.push_back(std::make_unique<Block>(*block));
+    auto index = other.index_;
+    for (auto& [replica, by_counter] : index) {
+      for (auto& [counter, block] : by_counter) block = blocks[block->position].get();
     }
+    blocks_ = std::move(blocks);
+    index_ = std::move(index);
+    visible_tree_ = other.visible_tree_;
+    bytes_tree_ = other.bytes_tree_;
     return *this;
   }
   SpanSequence(SpanSequence&&) noexcept = default;
