@@ -22,6 +22,10 @@ std::string_view to_string(ErrorCode code) {
       return "wrong_type";
     case ErrorCode::io:
       return "io";
+    case ErrorCode::malformed_input:
+      return "malformed_input";
+    case ErrorCode::unknown_type:
+      return "unknown_type";
   }
   return "unknown";
 }

@@ -21,7 +21,8 @@ TEST_CASE("persist::Error: every code has a distinct name", "[persist][error]") 
   std::set<std::string_view> names;
   for (auto code : {ErrorCode::not_a_database, ErrorCode::newer_schema, ErrorCode::storage_corrupt,
                     ErrorCode::storage_busy, ErrorCode::storage_full, ErrorCode::read_only,
-                    ErrorCode::wrong_type, ErrorCode::io}) {
+                    ErrorCode::wrong_type, ErrorCode::io, ErrorCode::malformed_input,
+                    ErrorCode::unknown_type}) {
     CHECK(names.insert(crdt::persist::to_string(code)).second);
   }
   CHECK(std::string(Error(ErrorCode::io, "", "").what()) == "io: (no file)");

@@ -19,6 +19,8 @@ enum class ErrorCode {
   read_only,        // the file or directory cannot be written
   wrong_type,       // a document was opened as a type it does not have
   io,               // any other failure reported by SQLite or the OS
+  malformed_input,  // bytes handed to the store (a remote delta) failed to decode
+  unknown_type,     // no document type is registered under the tag given
 };
 
 std::string_view to_string(ErrorCode code);

@@ -1,0 +1,124 @@
+#include <string>
+#include <utility>
+
+#include "crdt/persist/store.hpp"
+#include "store_impl.hpp"
+
+namespace crdt::persist {
+
+void Store::register_type(const DocumentType& type) { impl_->registry.add(type); }
+
+std::vector<std::string> Store::registered_types() const { return impl_->registry.tags(); }
+
+MergeResult Store::merge_remote(std::string_view doc, std::string_view type,
+                                std::span<const std::uint8_t> delta, ReplicaId origin) {
+  Impl& impl = *impl_;
+  impl.require_writable();
+  const DocumentType& delta_type = impl.type_for(type);
+  WriteScope scope(impl);
+  impl.refresh_identity();
+  CachedDocument* document = impl.load(doc, nullptr);
+  std::string error;
+
+  if (document != nullptr && document->type != delta_type.tag()) {
+    // Same id, another type: keep the other type's state beside the document, never merged into it.
+    auto& conn = impl.connection();
+    std::unique_ptr<AnyDocument> state;
+    {
+      auto row = conn.cached("SELECT state FROM conflicts WHERE id = ?1 AND type = ?2");
+      row->bind(1, doc).bind(2, delta_type.tag());
+      if (row->step()) {
+        state = delta_type.decode(row->blob(0), impl.options.max_row_bytes, error);
+        if (!state) impl.corrupt("conflict state of " + std::string(doc) + ": " + error);
+      }
+    }
+    if (!state) state = delta_type.create();
+    const auto changed = state->merge_frame(delta, impl.options.max_remote_bytes, error);
+    if (!changed) throw Error(ErrorCode::malformed_input, impl.file, error);
+    MergeResult result{*changed, 0, true};
+    if (*changed) {
+      auto write = conn.cached(
+          "INSERT OR REPLACE INTO conflicts(id, type, updated_ms, state) VALUES (?1, ?2, ?3, ?4)");
+      write->bind(1, doc)
+          .bind(2, delta_type.tag())
+          .bind(3, impl.now_ms())
+          .bind_blob(4, state->encode());
+      write->run();
+      result.seq = impl.append_log(doc, delta_type.tag(), delta, origin);
+      scope.commit();
+    }
+    return result;
+  }
+
+  const bool exists = document != nullptr;
+  if (!exists) {
+    document = impl.cache.put(doc, CachedDocument{delta_type.tag(), 0, false, delta_type.create()});
+  }
+  impl.touched(doc);
+  try {
+    const auto changed = document->state->merge_frame(delta, impl.options.max_remote_bytes, error);
+    if (!changed) throw Error(ErrorCode::malformed_input, impl.file, error);
+    if (!*changed) {
+      if (!exists) impl.cache.erase(doc);
+      return MergeResult{};
+    }
+    // A removed document shows again only when something it had not observed arrives.
+    document->removed = document->removed && !document->state->has_content();
+    const std::uint64_t seq = impl.record_delta(doc, *document, exists, delta, origin);
+    scope.commit();
+    return MergeResult{true, seq, false};
+  } catch (...) {
+    impl.cache.erase(doc);
+    if (impl.batch) impl.batch_failed = true;
+    throw;
+  }
+}
+
+VersionVector Store::context(std::string_view doc) {
+  Impl& impl = *impl_;
+  ReadScope scope(impl);
+  CachedDocument* document = impl.load(doc, nullptr);
+  VersionVector out = document != nullptr ? document->state->context() : VersionVector{};
+  scope.commit();
+  return out;
+}
+
+std::optional<std::vector<std::uint8_t>> Store::delta_since(std::string_view doc,
+                                                            const VersionVector& known) {
+  Impl& impl = *impl_;
+  ReadScope scope(impl);
+  CachedDocument* document = impl.load(doc, nullptr);
+  if (document == nullptr) return std::nullopt;
+  // Removed documents answer too: their removal is part of what a peer lacks.
+  auto out = document->state->delta_since(known);
+  scope.commit();
+  return out;
+}
+
+std::optional<std::vector<std::uint8_t>> Store::encoded(std::string_view doc) {
+  Impl& impl = *impl_;
+  ReadScope scope(impl);
+  CachedDocument* document = impl.load(doc, nullptr);
+  if (document == nullptr || document->removed) return std::nullopt;
+  auto out = document->state->encode();
+  scope.commit();
+  return out;
+}
+
+std::vector<ConflictInfo> Store::conflicts() {
+  auto rows =
+      impl_->connection().cached("SELECT id, type, updated_ms FROM conflicts ORDER BY id, type");
+  std::vector<ConflictInfo> out;
+  while (rows->step()) out.push_back(ConflictInfo{rows->text(0), rows->text(1), rows->uint64(2)});
+  return out;
+}
+
+std::optional<std::vector<std::uint8_t>> Store::conflict_state(std::string_view doc,
+                                                               std::string_view type) {
+  auto row = impl_->connection().cached("SELECT state FROM conflicts WHERE id = ?1 AND type = ?2");
+  row->bind(1, doc).bind(2, type);
+  if (!row->step()) return std::nullopt;
+  return row->blob(0);
+}
+
+}  // namespace crdt::persist
