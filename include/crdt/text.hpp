@@ -41,6 +41,7 @@
 #include "crdt/causal/dot.hpp"
 #include "crdt/causal/replica_id.hpp"
 #include "crdt/causal/version_vector.hpp"
+#include "crdt/detail/small_vector.hpp"
 #include "crdt/lattice.hpp"
 #include "crdt/text/gap_buffer.hpp"
 #include "crdt/text/span_sequence.hpp"
@@ -89,7 +90,9 @@ class Text {
     if (pos > size()) throw std::out_of_range("Text::insert: position past the end");
     if (!utf8::valid(text)) throw std::invalid_argument("Text::insert: invalid UTF-8");
     if (text.size() > kMaxInsertBytes) throw std::length_error("Text::insert: text too long");
-    if (text.empty()) return Text{};
+    // One named result on every path, so it is built in place (a move of a Text is not free).
+    Text delta;
+    if (text.empty()) return delta;
     const auto length = static_cast<std::uint32_t>(utf8::length(text));
     const auto bytes = static_cast<std::uint32_t>(text.size());
 
@@ -103,7 +106,7 @@ class Text {
     if (pos == 0) {
       sequence_.insert(sequence_.begin(), span);
     } else {
-      auto loc = sequence_.find_visible(pos - 1);
+      auto loc = sequence_.locate(pos - 1);
       const detail::TextSpan& left = sequence_.span(loc.cursor);
       span.origin = left.id_at(loc.offset);
       const std::uint32_t head_bytes = prefix_bytes(loc, loc.offset + 1);
@@ -122,7 +125,6 @@ class Text {
     context_.add_range(replica, span.id.counter, span.id.counter + length - 1);
     max_lamport_ = span.lamport + length - 1;
 
-    Text delta;
     delta.pending_.push_back(PendingInsert{span, std::string(text)});
     delta.context_.add_range(replica, span.id.counter, span.id.counter + length - 1);
     delta.max_lamport_ = max_lamport_;
@@ -135,12 +137,12 @@ class Text {
     if (pos > total || count > total - pos) {
       throw std::out_of_range("Text::erase: range past the end");
     }
-    if (count == 0) return Text{};
-    const Dot dot = context_.next_dot(replica);
     Text delta;
+    if (count == 0) return delta;
+    const Dot dot = context_.next_dot(replica);
     std::size_t remaining = count;
     while (remaining > 0) {
-      auto loc = sequence_.find_visible(pos);
+      auto loc = sequence_.locate(pos);
       const detail::TextSpan& span = sequence_.span(loc.cursor);
       const auto take =
           static_cast<std::uint32_t>(std::min<std::uint64_t>(remaining, span.length - loc.offset));
@@ -170,8 +172,8 @@ class Text {
   }
 
   Text delta_since(const VersionVector& known) const {
-    if (context_.subset_of(known)) return Text{};
     Text delta;
+    if (context_.subset_of(known)) return delta;
     std::uint64_t bytes_before = 0;
     sequence_.for_each([&](const detail::TextSpan& span) {
       if (!span.deleted) {
@@ -251,11 +253,10 @@ class Text {
   // Approximate heap memory held by this replica.
   std::size_t memory_bytes() const {
     std::size_t total = sizeof(Text) + sequence_.memory_bytes() + text_.capacity_bytes() +
-                        deletes_.capacity() * sizeof(DeleteRecord) +
-                        pending_deletes_.capacity() * sizeof(DeleteRecord);
+                        deletes_.heap_bytes() + pending_deletes_.heap_bytes();
     for (const PendingInsert& p : pending_) total += sizeof(p) + p.content.capacity();
     for (const auto& [replica, ranges] : context_.entries()) {
-      total += 64 + ranges.ranges().capacity() * sizeof(CounterRange);
+      total += sizeof(VersionVector::Entry) + ranges.ranges().heap_bytes();
     }
     return total;
   }
@@ -282,6 +283,10 @@ class Text {
     std::uint32_t length = 0;  // consecutive ids from target
     friend bool operator==(const DeleteRecord&, const DeleteRecord&) = default;
   };
+
+  // A delta holds one insert or one delete: kept inline, making one costs no allocation.
+  using Inserts = detail::SmallVector<PendingInsert, 1>;
+  using Deletes = detail::SmallVector<DeleteRecord, 1>;
 
   // Bytes taken by the first `count` code points of the span at `loc` (visible spans only).
   std::uint32_t prefix_bytes(const detail::SpanSequence::Location& loc, std::uint32_t count) const {
@@ -522,8 +527,8 @@ class Text {
   }
 
   void retry_deletes(std::vector<TextChange>* changes) {
-    std::vector<DeleteRecord> waiting;
-    waiting.swap(pending_deletes_);
+    Deletes waiting = std::move(pending_deletes_);
+    pending_deletes_.clear();
     for (const DeleteRecord& r : waiting) apply_delete(r, changes);
   }
 
@@ -531,8 +536,8 @@ class Text {
     bool progress = true;
     while (progress && !pending_.empty()) {
       progress = false;
-      std::vector<PendingInsert> waiting;
-      waiting.swap(pending_);
+      Inserts waiting = std::move(pending_);
+      pending_.clear();
       std::sort(waiting.begin(), waiting.end(), [](const PendingInsert& a, const PendingInsert& b) {
         return a.span.lamport < b.span.lamport;
       });
@@ -578,9 +583,9 @@ class Text {
 
   detail::SpanSequence sequence_;
   detail::GapBuffer text_;
-  std::vector<PendingInsert> pending_;
-  std::vector<DeleteRecord> deletes_;
-  std::vector<DeleteRecord> pending_deletes_;
+  Inserts pending_;
+  Deletes deletes_;
+  Deletes pending_deletes_;
   VersionVector context_;
   std::uint64_t max_lamport_ = 0;
 };

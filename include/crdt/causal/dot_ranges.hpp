@@ -10,7 +10,8 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <vector>
+
+#include "crdt/detail/small_vector.hpp"
 
 namespace crdt {
 
@@ -24,10 +25,13 @@ struct CounterRange {
 
 class DotRanges {
  public:
+  // Most sets are one interval (a replica's contiguous history): it is kept inline.
+  using Ranges = detail::SmallVector<CounterRange, 1>;
+
   DotRanges() = default;
 
   bool empty() const { return ranges_.empty(); }
-  const std::vector<CounterRange>& ranges() const { return ranges_; }
+  const Ranges& ranges() const { return ranges_; }
 
   // Highest counter present, 0 when empty.
   std::uint64_t max() const { return ranges_.empty() ? 0 : ranges_.back().hi; }
@@ -58,6 +62,15 @@ class DotRanges {
 
   // Adds [lo, hi]; lo must be >= 1 and lo <= hi.
   void insert(std::uint64_t lo, std::uint64_t hi) {
+    // A replica's own next events land at the end: extend or append without a search.
+    if (!ranges_.empty() && ranges_.back().hi != UINT64_MAX && lo > ranges_.back().hi) {
+      if (lo == ranges_.back().hi + 1) {
+        ranges_.back().hi = hi;
+      } else {
+        ranges_.push_back(CounterRange{lo, hi});
+      }
+      return;
+    }
     // First interval that could touch [lo, hi]: the last whose lo <= hi + 1 going backwards.
     auto first = std::lower_bound(
         ranges_.begin(), ranges_.end(), lo,
@@ -101,7 +114,7 @@ class DotRanges {
       ranges_ = other.ranges_;
       return;
     }
-    std::vector<CounterRange> out;
+    Ranges out;
     out.reserve(ranges_.size() + other.ranges_.size());
     auto a = ranges_.begin();
     auto b = other.ranges_.begin();
@@ -133,7 +146,7 @@ class DotRanges {
   }
 
   void subtract(std::uint64_t lo, std::uint64_t hi) {
-    std::vector<CounterRange> out;
+    Ranges out;
     out.reserve(ranges_.size() + 1);
     for (const auto& r : ranges_) {
       if (r.hi < lo || r.lo > hi) {
@@ -172,12 +185,12 @@ class DotRanges {
  private:
   friend class SerializationAccess;
 
-  std::vector<CounterRange>::const_iterator upper_bound_lo(std::uint64_t c) const {
+  Ranges::const_iterator upper_bound_lo(std::uint64_t c) const {
     return std::upper_bound(ranges_.begin(), ranges_.end(), c,
                             [](std::uint64_t v, const CounterRange& r) { return v < r.lo; });
   }
 
-  std::vector<CounterRange> ranges_;
+  Ranges ranges_;
 };
 
 }  // namespace crdt

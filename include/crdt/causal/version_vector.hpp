@@ -5,18 +5,22 @@
 // reordered delta). Every mutation compacts at once: a dot that fills a gap joins its neighbours,
 // and a replica with no dots has no entry, so equal sets of dots are equal objects.
 //
+// Entries are sorted by replica in a small vector whose first entry is inline, so the context of a
+// delta (one replica, one interval) costs no allocation.
+//
 // Comparison is by set inclusion: before (strict subset), after (strict superset), equal, or
 // concurrent. Merging is set union, so it is a join: commutative, associative, idempotent.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
-#include <map>
 #include <stdexcept>
 #include <utility>
 
 #include "crdt/causal/dot.hpp"
 #include "crdt/causal/dot_ranges.hpp"
 #include "crdt/causal/replica_id.hpp"
+#include "crdt/detail/small_vector.hpp"
 
 namespace crdt {
 
@@ -24,26 +28,36 @@ enum class CausalOrder { equal, before, after, concurrent };
 
 class VersionVector {
  public:
+  using Entry = std::pair<ReplicaId, DotRanges>;
+  using Entries = detail::SmallVector<Entry, 1>;
+
   VersionVector() = default;
 
   bool empty() const { return entries_.empty(); }
-  const std::map<ReplicaId, DotRanges>& entries() const { return entries_; }
+  // Ascending by replica.
+  const Entries& entries() const { return entries_; }
+
+  // The dots seen from `replica`, or nullptr.
+  const DotRanges* find(ReplicaId replica) const {
+    auto it = lower_bound(replica);
+    return it != entries_.end() && it->first == replica ? &it->second : nullptr;
+  }
 
   bool contains(const Dot& dot) const {
-    auto it = entries_.find(dot.replica);
-    return it != entries_.end() && it->second.contains(dot.counter);
+    const DotRanges* ranges = find(dot.replica);
+    return ranges != nullptr && ranges->contains(dot.counter);
   }
 
   // Highest counter seen from `replica`, 0 if none.
   std::uint64_t max(ReplicaId replica) const {
-    auto it = entries_.find(replica);
-    return it == entries_.end() ? 0 : it->second.max();
+    const DotRanges* ranges = find(replica);
+    return ranges == nullptr ? 0 : ranges->max();
   }
 
   // n such that every dot (replica, 1..n) has been seen: the compact entry.
   std::uint64_t contiguous(ReplicaId replica) const {
-    auto it = entries_.find(replica);
-    return it == entries_.end() ? 0 : it->second.contiguous();
+    const DotRanges* ranges = find(replica);
+    return ranges == nullptr ? 0 : ranges->contiguous();
   }
 
   // The next dot `replica` issues: one past the highest seen. Not recorded here: the mutator puts
@@ -57,24 +71,25 @@ class VersionVector {
 
   void add(const Dot& dot) {
     if (dot.counter == 0) return;
-    entries_[dot.replica].insert(dot.counter);
+    slot(dot.replica).insert(dot.counter);
   }
 
   // Adds the dots (replica, lo..hi).
   void add_range(ReplicaId replica, std::uint64_t lo, std::uint64_t hi) {
     if (lo == 0 || lo > hi) return;
-    entries_[replica].insert(lo, hi);
+    slot(replica).insert(lo, hi);
   }
 
   void remove(const Dot& dot) {
-    auto it = entries_.find(dot.replica);
-    if (it == entries_.end()) return;
+    auto it = lower_bound(dot.replica);
+    if (it == entries_.end() || it->first != dot.replica) return;
     it->second.erase(dot.counter);
     if (it->second.empty()) entries_.erase(it);
   }
 
   void merge(const VersionVector& other) {
-    for (const auto& [replica, ranges] : other.entries_) entries_[replica].merge(ranges);
+    if (&other == this) return;
+    for (const auto& [replica, ranges] : other.entries_) slot(replica).merge(ranges);
   }
 
   // Removes every dot of `other`.
@@ -85,8 +100,8 @@ class VersionVector {
       return;
     }
     for (const auto& [replica, ranges] : other.entries_) {
-      auto it = entries_.find(replica);
-      if (it == entries_.end()) continue;
+      auto it = lower_bound(replica);
+      if (it == entries_.end() || it->first != replica) continue;
       it->second.subtract(ranges);
       if (it->second.empty()) entries_.erase(it);
     }
@@ -101,8 +116,8 @@ class VersionVector {
 
   bool subset_of(const VersionVector& other) const {
     for (const auto& [replica, ranges] : entries_) {
-      auto it = other.entries_.find(replica);
-      if (it == other.entries_.end() || !ranges.subset_of(it->second)) return false;
+      const DotRanges* theirs = other.find(replica);
+      if (theirs == nullptr || !ranges.subset_of(*theirs)) return false;
     }
     return true;
   }
@@ -127,8 +142,10 @@ class VersionVector {
   }
 
   bool well_formed() const {
-    for (const auto& [replica, ranges] : entries_) {
+    for (std::size_t i = 0; i < entries_.size(); ++i) {
+      const auto& [replica, ranges] = entries_[i];
       if (!replica.valid() || ranges.empty() || !ranges.well_formed()) return false;
+      if (i > 0 && !(entries_[i - 1].first < replica)) return false;
     }
     return true;
   }
@@ -137,7 +154,24 @@ class VersionVector {
 
  private:
   friend class SerializationAccess;
-  std::map<ReplicaId, DotRanges> entries_;
+
+  Entries::const_iterator lower_bound(ReplicaId replica) const {
+    return std::lower_bound(entries_.begin(), entries_.end(), replica,
+                            [](const Entry& e, ReplicaId r) { return e.first < r; });
+  }
+  Entries::iterator lower_bound(ReplicaId replica) {
+    return std::lower_bound(entries_.begin(), entries_.end(), replica,
+                            [](const Entry& e, ReplicaId r) { return e.first < r; });
+  }
+
+  // The entry of `replica`, made (empty) if absent; callers fill it at once.
+  DotRanges& slot(ReplicaId replica) {
+    auto it = lower_bound(replica);
+    if (it == entries_.end() || it->first != replica) it = entries_.insert(it, Entry{replica, {}});
+    return it->second;
+  }
+
+  Entries entries_;
 };
 
 // How two contexts relate: `before` means every dot of `a` is in `b` and `b` has more.

@@ -22,6 +22,7 @@
 #include "crdt/serialization/access.hpp"
 #include "crdt/serialization/checked_archive.hpp"
 #include "crdt/serialization/serializable.hpp"
+#include "crdt/serialization/small_vector.hpp"
 #include "crdt/serialization/type_tag.hpp"
 
 namespace crdt {

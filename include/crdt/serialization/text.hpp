@@ -143,9 +143,9 @@ struct SplitDeletes {
 
 // Splits every deleted run of `sequence` where the set of deletes covering it changes, by a sweep
 // over runs and delete records both sorted by id, and keeps aside what no run holds.
-template <class Record>
+template <class Records, class Record = typename Records::value_type>
 SplitDeletes<Record> split_deletes(const crdt::detail::SpanSequence& sequence,
-                                   const std::vector<Record>& deletes) {
+                                   const Records& deletes) {
   struct Piece {
     Dot start;
     std::uint64_t end = 0;

@@ -68,6 +68,7 @@ class SpanSequence {
   // replicas fork often (a branch, a snapshot), so this must not rebuild anything.
   SpanSequence& operator=(const SpanSequence& other) {
     if (this == &other) return *this;
+    hint_ = Hint{};
     std::vector<std::unique_ptr<Block>> blocks;
     blocks.reserve(other.blocks_.size());
     for (const auto& block : other.blocks_) blocks.push_back(std::make_unique<Block>(*block));
@@ -115,6 +116,7 @@ class SpanSequence {
 
   // Appends a span at the end (bulk loading and copying).
   void push_back(const TextSpan& span) {
+    hint_.valid = false;
     if (blocks_.empty() || blocks_.back()->spans.size() >= kBlockSpans) {
       auto block = std::make_unique<Block>();
       block->spans.reserve(kBlockSpans);
@@ -147,6 +149,21 @@ class SpanSequence {
       bytes += s.visible_bytes();
     }
     return Location{Cursor{b, block.spans.size() - 1}, 0, before, bytes};  // unreachable
+  }
+
+  // find_visible for a local edit: it starts from the span the last one found, since typing
+  // lands in or right after it, and remembers the span it finds.
+  Location locate(std::uint64_t pos) {
+    if (hint_.valid) {
+      const TextSpan& s = span(hint_.cursor);
+      if (pos >= hint_.visible_before && pos - hint_.visible_before < s.visible()) {
+        return Location{hint_.cursor, static_cast<std::uint32_t>(pos - hint_.visible_before),
+                        hint_.visible_before, hint_.bytes_before};
+      }
+    }
+    const Location loc = find_visible(pos);
+    hint_ = Hint{true, loc.cursor, loc.visible_before, loc.bytes_before};
+    return loc;
   }
 
   // The span holding character `id`, if integrated.
@@ -216,7 +233,10 @@ class SpanSequence {
     s.length += length;
     if (s.deleted) return;  // a tombstone run grows without visible weight
     s.bytes += bytes;
+    // Typing at the end of the hinted span leaves what is before it unchanged.
+    const bool keep_hint = hint_.valid && hint_.cursor == c;
     add_to_block(c.block, length, bytes);
+    hint_.valid = keep_hint;
   }
 
   // Marks the whole span at `c` deleted.
@@ -255,6 +275,7 @@ class SpanSequence {
 
   // Inserts without touching the sums; splits a full block.
   Cursor insert_raw(Cursor c, const TextSpan& span) {
+    hint_.valid = false;
     if (blocks_.empty()) {
       push_back(span);
       // push_back added the weight; callers add it again, so take it back out.
@@ -301,6 +322,7 @@ class SpanSequence {
   }
 
   void add_to_block(std::size_t b, std::int64_t visible, std::int64_t bytes) {
+    hint_.valid = false;
     blocks_[b]->visible += static_cast<std::uint64_t>(visible);
     blocks_[b]->bytes += static_cast<std::uint64_t>(bytes);
     for (std::size_t i = b + 1; i <= visible_tree_.size(); i += i & (~i + 1)) {
@@ -361,6 +383,16 @@ class SpanSequence {
   std::vector<std::uint64_t> visible_tree_;
   std::vector<std::uint64_t> bytes_tree_;
   std::unordered_map<ReplicaId, std::map<std::uint64_t, Block*>> index_;
+
+  // The span locate() last found, with the visible code points and bytes before it; any change
+  // but growing that span drops it.
+  struct Hint {
+    bool valid = false;
+    Cursor cursor;
+    std::uint64_t visible_before = 0;
+    std::uint64_t bytes_before = 0;
+  };
+  Hint hint_;
 };
 
 }  // namespace crdt::detail
