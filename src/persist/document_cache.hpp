@@ -12,16 +12,30 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 
 #include "crdt/persist/document_type.hpp"
 
 namespace crdt::persist {
 
 struct CachedDocument {
+  CachedDocument(std::string type_tag, std::uint64_t stored_version, bool is_removed,
+                 std::unique_ptr<AnyDocument> decoded, std::size_t stored_snapshot_bytes = 0)
+      : type(std::move(type_tag)),
+        version(stored_version),
+        removed(is_removed),
+        state(std::move(decoded)),
+        snapshot_bytes(stored_snapshot_bytes) {}
+
   std::string type;
   std::uint64_t version = 0;
   bool removed = false;
   std::unique_ptr<AnyDocument> state;
+  // The stored row's fold bookkeeping, read with its version, so that a write need not read it
+  // back (an UPDATE ... RETURNING costs a statement journal on every update).
+  std::size_t snapshot_bytes = 0;
+  std::uint64_t pending_count = 0;
+  std::uint64_t pending_bytes = 0;
 };
 
 class DocumentCache {

@@ -52,7 +52,8 @@ MergeResult Store::merge_remote(std::string_view doc, std::string_view type,
 
   const bool exists = document != nullptr;
   if (!exists) {
-    document = impl.cache.put(doc, CachedDocument{delta_type.tag(), 0, false, delta_type.create()});
+    document =
+        impl.cache.put(doc, CachedDocument{delta_type.tag(), 0, false, delta_type.create(), 0});
   }
   impl.touched(doc);
   try {

@@ -19,8 +19,8 @@ CREATE TABLE documents(
   pending_bytes INTEGER NOT NULL DEFAULT 0,
   removed INTEGER NOT NULL DEFAULT 0,
   updated_ms INTEGER NOT NULL,
-  context BLOB NOT NULL,
-  snapshot BLOB NOT NULL);
+  context BLOB NOT NULL);
+CREATE TABLE snapshots(id TEXT PRIMARY KEY NOT NULL, snapshot BLOB NOT NULL);
 CREATE TABLE pending_deltas(
   seq INTEGER PRIMARY KEY,
   document TEXT NOT NULL,
@@ -64,6 +64,14 @@ CREATE TABLE sessions(
   started_ms INTEGER NOT NULL);
 )sql";
 
+// Version 1 kept the snapshot in the documents row, so every update (which rewrites that row)
+// copied the whole snapshot.
+constexpr std::string_view kMigrate1To2 = R"sql(
+CREATE TABLE snapshots(id TEXT PRIMARY KEY NOT NULL, snapshot BLOB NOT NULL);
+INSERT INTO snapshots(id, snapshot) SELECT id, snapshot FROM documents;
+ALTER TABLE documents DROP COLUMN snapshot;
+)sql";
+
 }  // namespace
 
 FileState inspect(sqlite::Connection& db) {
@@ -92,6 +100,14 @@ void check_version(sqlite::Connection& db, bool for_writing) {
                     std::to_string(*min_reader) + "); this code reads version " +
                     std::to_string(kVersion));
   }
+}
+
+std::int64_t version(sqlite::Connection& db) { return get_int(db, "schema_version").value_or(0); }
+
+void migrate(sqlite::Connection& db) {
+  if (version(db) < 2) db.exec(kMigrate1To2);
+  set(db, "schema_version", kVersion);
+  set(db, "min_reader_version", kMinReaderVersion);
 }
 
 void create(sqlite::Connection& db) {

@@ -1,14 +1,19 @@
 // The schema of a store file and its metadata rows.
 //
-// Version 1. Tables:
+// Version 2 (version 1 kept the snapshot as the last column of documents; migrate() moves it).
+// Tables:
 //   metadata(key TEXT PRIMARY KEY, value)
 //     schema_version, min_reader_version (the oldest code version that can read the file),
 //     replica_id, label, created_ms, incarnation, fingerprint ("device:inode" at creation or at
 //     the last new incarnation), hlc_wall_ms, hlc_logical, truncated_through
 //   documents(id TEXT PRIMARY KEY, type, version, pending_count, pending_bytes, removed,
-//             updated_ms, context BLOB, snapshot BLOB)
-//     snapshot is an encode<T> frame; context an encode<VersionVector> frame of the full state
-//     (snapshot and pending deltas); version is bumped by every write that changes the state.
+//             updated_ms, context BLOB)
+//     context is an encode<VersionVector> frame of the full state (snapshot and pending deltas);
+//     version is bumped by every write that changes the state.
+//   snapshots(id TEXT PRIMARY KEY, snapshot BLOB)
+//     the document's encode<T> frame as of its last fold. Apart from documents because SQLite
+//     rewrites a whole row on UPDATE: every update writes the documents row, and must not copy
+//     the snapshot (a keystroke into a 1 MB text would cost 1 MB).
 //   pending_deltas(seq INTEGER PRIMARY KEY, document, delta BLOB)
 //     deltas not yet folded into their document's snapshot, keyed by their delta_log seq.
 //   delta_log(seq INTEGER PRIMARY KEY AUTOINCREMENT, document, type, origin, created_ms, delta
@@ -41,8 +46,8 @@ class Connection;
 
 namespace schema {
 
-inline constexpr std::int64_t kVersion = 1;
-inline constexpr std::int64_t kMinReaderVersion = 1;
+inline constexpr std::int64_t kVersion = 2;
+inline constexpr std::int64_t kMinReaderVersion = 2;
 
 enum class FileState { empty, store, foreign };
 
@@ -55,6 +60,10 @@ void check_version(sqlite::Connection& db, bool for_writing);
 
 // Creates the tables; call inside a write transaction on an empty file.
 void create(sqlite::Connection& db);
+// The file's schema_version (0 when missing).
+std::int64_t version(sqlite::Connection& db);
+// Brings a file of an earlier version to kVersion; call inside a write transaction.
+void migrate(sqlite::Connection& db);
 
 std::optional<std::int64_t> get_int(sqlite::Connection& db, std::string_view key);
 std::optional<std::string> get_text(sqlite::Connection& db, std::string_view key);

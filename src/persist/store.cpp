@@ -106,6 +106,7 @@ void Store::Impl::open_for_writing() {
       take_new_identity(file_identity::fingerprint(file));
     } else {
       schema::check_version(conn, true);
+      if (schema::version(conn) < schema::kVersion) schema::migrate(conn);
       const std::string fingerprint = file_identity::fingerprint(file);
       bool unclean = false;
       std::vector<std::int64_t> stale;
@@ -151,6 +152,8 @@ void Store::Impl::open_for_reading() {
                                                   : "a SQLite database, but not a crdt store");
   }
   schema::check_version(conn, false);
+  // A read-only store cannot migrate the file, so it reads version 1's layout as it is.
+  snapshots_in_documents = schema::version(conn) < 2;
   sqlite::Transaction transaction(conn, sqlite::Transaction::Kind::read);
   load_identity();
   transaction.commit();
@@ -176,6 +179,8 @@ void Store::Impl::load_identity() {
 }
 
 void Store::Impl::refresh_identity() {
+  // Only this connection can change the identity rows while its batch holds the write lock.
+  if (batch && batch_identity_read) return;
   auto query = connection().cached(
       "SELECT key, value FROM metadata "
       "WHERE key IN ('replica_id', 'incarnation', 'hlc_wall_ms', 'hlc_logical')");
@@ -198,6 +203,7 @@ void Store::Impl::refresh_identity() {
     clock_floor_ms = std::max(clock_floor_ms, stamp.wall_ms);
     clock.observe(stamp);
   }
+  batch_identity_read = batch != nullptr;
 }
 
 void Store::Impl::store_clock() {
@@ -224,8 +230,11 @@ CachedDocument* Store::Impl::load(std::string_view id, const DocumentType* expec
   std::string type;
   std::uint64_t version = 0;
   bool removed = false;
+  std::uint64_t pending_count = 0;
+  std::uint64_t pending_bytes = 0;
   {
-    auto row = conn.cached("SELECT type, version, removed FROM documents WHERE id = ?1");
+    auto row = conn.cached(
+        "SELECT type, version, removed, pending_count, pending_bytes FROM documents WHERE id = ?1");
     row->bind(1, id);
     if (!row->step()) {
       cache.erase(id);
@@ -234,6 +243,8 @@ CachedDocument* Store::Impl::load(std::string_view id, const DocumentType* expec
     type = row->text(0);
     version = row->uint64(1);
     removed = row->int64(2) != 0;
+    pending_count = row->uint64(3);
+    pending_bytes = row->uint64(4);
   }
   if (expected != nullptr && expected->tag() != type) {
     throw Error(ErrorCode::wrong_type, file,
@@ -242,19 +253,25 @@ CachedDocument* Store::Impl::load(std::string_view id, const DocumentType* expec
   if (CachedDocument* cached = cache.find(id);
       cached != nullptr && cached->version == version && cached->type == type) {
     cached->removed = removed;
+    cached->pending_count = pending_count;
+    cached->pending_bytes = pending_bytes;
     return cached;
   }
   const DocumentType& decoder = expected != nullptr ? *expected : type_for(type);
   std::unique_ptr<AnyDocument> state;
+  std::size_t snapshot_bytes = 0;
   std::string error;
   {
-    auto row = conn.cached("SELECT snapshot FROM documents WHERE id = ?1");
+    auto row = conn.cached(snapshots_in_documents ? "SELECT snapshot FROM documents WHERE id = ?1"
+                                                  : "SELECT snapshot FROM snapshots WHERE id = ?1");
     row->bind(1, id);
     if (!row->step()) corrupt("document " + std::string(id) + " vanished while loading");
+    snapshot_bytes = row->size(0);
     state = decoder.decode(row->blob(0), options.max_row_bytes, error);
   }
   if (!state) corrupt("document " + std::string(id) + ": " + error);
-  {
+  // pending_count is kept exact by every write and fold, so a folded document costs no query.
+  if (pending_count > 0) {
     auto pending =
         conn.cached("SELECT seq, delta FROM pending_deltas WHERE document = ?1 ORDER BY seq");
     pending->bind(1, id);
@@ -265,7 +282,11 @@ CachedDocument* Store::Impl::load(std::string_view id, const DocumentType* expec
       }
     }
   }
-  return cache.put(id, CachedDocument{type, version, removed, std::move(state)});
+  CachedDocument* loaded =
+      cache.put(id, CachedDocument{type, version, removed, std::move(state), snapshot_bytes});
+  loaded->pending_count = pending_count;
+  loaded->pending_bytes = pending_bytes;
+  return loaded;
 }
 
 std::uint64_t Store::Impl::append_log(std::string_view id, std::string_view type,
@@ -297,49 +318,63 @@ void Store::Impl::write_document_row(std::string_view id, CachedDocument& docume
   const std::vector<std::uint8_t> context = serialization::encode(document.state->context());
   if (!exists) {
     // A new document's first state is about the size of its first delta: store it whole.
+    const std::vector<std::uint8_t> snapshot = document.state->encode();
+    document.snapshot_bytes = snapshot.size();
     auto insert = conn.cached(
         "INSERT INTO documents(id, type, version, pending_count, pending_bytes, removed, "
-        "updated_ms, context, snapshot) VALUES (?1, ?2, 1, 0, 0, ?3, ?4, ?5, ?6)");
+        "updated_ms, context) VALUES (?1, ?2, 1, 0, 0, ?3, ?4, ?5)");
     insert->bind(1, id)
         .bind(2, document.type)
         .bind(3, std::int64_t{document.removed ? 1 : 0})
         .bind(4, now_ms())
-        .bind_blob(5, context)
-        .bind_blob(6, document.state->encode());
+        .bind_blob(5, context);
     insert->run();
+    auto insert_snapshot =
+        conn.cached("INSERT OR REPLACE INTO snapshots(id, snapshot) VALUES (?1, ?2)");
+    insert_snapshot->bind(1, id).bind_blob(2, snapshot);
+    insert_snapshot->run();
     document.version = 1;
     return;
   }
-  std::uint64_t pending_count = 0;
-  std::uint64_t pending_bytes = 0;
+  // load() read the row under this write transaction, so the cached bookkeeping is the row's.
+  if (with_pending) {
+    document.pending_count += 1;
+    document.pending_bytes += delta_bytes;
+  }
   {
     auto update = conn.cached(
-        "UPDATE documents SET version = version + 1, pending_count = pending_count + ?2, "
-        "pending_bytes = pending_bytes + ?3, removed = ?4, updated_ms = ?5, context = ?6 "
-        "WHERE id = ?1 RETURNING version, pending_count, pending_bytes");
+        "UPDATE documents SET version = ?2, pending_count = ?3, pending_bytes = ?4, removed = ?5, "
+        "updated_ms = ?6, context = ?7 WHERE id = ?1");
     update->bind(1, id)
-        .bind(2, std::int64_t{with_pending ? 1 : 0})
-        .bind(3, static_cast<std::int64_t>(with_pending ? delta_bytes : 0))
-        .bind(4, std::int64_t{document.removed ? 1 : 0})
-        .bind(5, now_ms())
-        .bind_blob(6, context);
-    if (!update->step()) corrupt("document " + std::string(id) + " vanished while writing");
-    document.version = update->uint64(0);
-    pending_count = update->uint64(1);
-    pending_bytes = update->uint64(2);
+        .bind(2, document.version + 1)
+        .bind(3, document.pending_count)
+        .bind(4, document.pending_bytes)
+        .bind(5, std::int64_t{document.removed ? 1 : 0})
+        .bind(6, now_ms())
+        .bind_blob(7, context);
+    update->run();
+    if (conn.changes() != 1) corrupt("document " + std::string(id) + " vanished while writing");
+    document.version += 1;
   }
-  if (pending_count > options.fold_max_deltas || pending_bytes > options.fold_max_bytes) {
+  if (fold_due(options, document.pending_count, document.pending_bytes, document.snapshot_bytes)) {
     fold(id, document);
   }
 }
 
-void Store::Impl::fold(std::string_view id, const CachedDocument& document) {
+void Store::Impl::fold(std::string_view id, CachedDocument& document) {
   auto& conn = connection();
   {
-    auto update = conn.cached(
-        "UPDATE documents SET snapshot = ?2, pending_count = 0, pending_bytes = 0 WHERE id = ?1");
-    update->bind(1, id).bind_blob(2, document.state->encode());
+    const std::vector<std::uint8_t> snapshot = document.state->encode();
+    auto update = conn.cached("UPDATE snapshots SET snapshot = ?2 WHERE id = ?1");
+    update->bind(1, id).bind_blob(2, snapshot);
     update->run();
+    auto reset =
+        conn.cached("UPDATE documents SET pending_count = 0, pending_bytes = 0 WHERE id = ?1");
+    reset->bind(1, id);
+    reset->run();
+    document.snapshot_bytes = snapshot.size();
+    document.pending_count = 0;
+    document.pending_bytes = 0;
   }
   auto drop = conn.cached("DELETE FROM pending_deltas WHERE document = ?1");
   drop->bind(1, id);
@@ -416,7 +451,8 @@ void Store::update_erased(std::string_view doc, const DocumentType& type, const 
   impl.refresh_identity();
   CachedDocument* document = impl.load(doc, &type);
   const bool exists = document != nullptr;
-  if (!exists) document = impl.cache.put(doc, CachedDocument{type.tag(), 0, false, type.create()});
+  if (!exists)
+    document = impl.cache.put(doc, CachedDocument{type.tag(), 0, false, type.create(), 0});
   impl.touched(doc);
   try {
     Writer writer(impl.replica, impl.clock, doc);
@@ -443,6 +479,7 @@ void Store::begin_batch() {
   impl.batch = std::make_unique<sqlite::Transaction>(*impl.db, sqlite::Transaction::Kind::write);
   impl.batch_touched.clear();
   impl.batch_failed = false;
+  impl.batch_identity_read = false;
 }
 
 void Store::commit_batch() {

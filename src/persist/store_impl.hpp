@@ -49,6 +49,8 @@ struct Store::Impl {
   std::unique_ptr<sqlite::Transaction> batch;
   std::vector<std::string> batch_touched;
   bool batch_failed = false;
+  bool batch_identity_read = false;     // refresh_identity() ran inside the open batch
+  bool snapshots_in_documents = false;  // a version 1 file opened read-only
 
   std::uint64_t now_ms() const;
   sqlite::Connection& connection();  // throws if closed
@@ -81,7 +83,7 @@ struct Store::Impl {
                              std::span<const std::uint8_t> delta, ReplicaId origin);
   void write_document_row(std::string_view id, CachedDocument& document, bool exists,
                           std::size_t delta_bytes, bool with_pending);
-  void fold(std::string_view id, const CachedDocument& document);
+  void fold(std::string_view id, CachedDocument& document);
 
   [[noreturn]] void corrupt(std::string_view what) const;
   void touched(std::string_view id);

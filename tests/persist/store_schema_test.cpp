@@ -114,7 +114,7 @@ TEST_CASE("Store: a file of a newer schema is refused and left as it was",
     CHECK(file_bytes(file) == before);
   }
   SECTION("that this version could read but must not write") {
-    raw_exec(file, "UPDATE metadata SET value = 2 WHERE key = 'schema_version'");
+    raw_exec(file, "UPDATE metadata SET value = 3 WHERE key = 'schema_version'");
     CHECK(open_error(file) == ErrorCode::newer_schema);
     Options read_only = test_options();
     read_only.read_only = true;

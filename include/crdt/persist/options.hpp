@@ -33,10 +33,15 @@ struct Options {
   // How long a write waits for another process's lock before Error(storage_busy).
   std::chrono::milliseconds busy_timeout{5000};
 
-  // A document's pending deltas are folded into its snapshot once there are more than this many,
-  // or once they hold more than fold_max_bytes; until then an update appends only its delta.
+  // A document's pending deltas are folded into its snapshot once there are more than
+  // fold_max_deltas of them holding at least 1/fold_snapshot_divisor of the snapshot's bytes, or
+  // once they hold more than fold_max_bytes (see fold_due). Until then an update appends only its
+  // delta. The snapshot share keeps an update O(its delta) for a large document: rewriting a 1 MB
+  // snapshot every 65 keystrokes would cost more than the keystrokes; with the share, the rewrite
+  // is paid for by as many delta bytes as it writes, over the divisor.
   std::size_t fold_max_deltas = 64;
   std::size_t fold_max_bytes = 256 * 1024;
+  std::size_t fold_snapshot_divisor = 4;
   // Decoded documents kept in memory, least recently used first out.
   std::size_t cache_documents = 256;
 
@@ -57,5 +62,15 @@ struct Options {
   // clock when empty. Injected by tests.
   std::function<std::uint64_t()> time_source;
 };
+
+// Whether a document whose pending deltas number `count` and hold `bytes`, over a snapshot of
+// `snapshot_bytes`, is folded now.
+inline bool fold_due(const Options& options, std::size_t count, std::size_t bytes,
+                     std::size_t snapshot_bytes) {
+  if (bytes > options.fold_max_bytes) return true;
+  const std::size_t divisor =
+      options.fold_snapshot_divisor == 0 ? 1 : options.fold_snapshot_divisor;
+  return count > options.fold_max_deltas && bytes >= snapshot_bytes / divisor;
+}
 
 }  // namespace crdt::persist

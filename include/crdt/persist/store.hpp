@@ -24,7 +24,8 @@
 //   corrupt file or row (storage_corrupt), a full disk (storage_full), a read-only file or store
 //   (read_only), a lock held past the busy timeout (storage_busy).
 // Thread safety: none. One Store is used by one thread at a time; several Stores (in one process
-// or several) may share a file. A mutator must not call back into its Store.
+// or several) may share a file. A mutator must not call back into its Store. For many threads,
+// SharedStore (shared_store.hpp) wraps one Store and commits concurrent updates in groups.
 #pragma once
 
 #include <cstddef>
@@ -50,6 +51,7 @@
 namespace crdt::persist {
 
 class Batch;
+class SharedStore;
 
 namespace detail {
 template <class R>
@@ -180,6 +182,7 @@ class Store {
 
  private:
   friend class Batch;
+  friend class SharedStore;
 
   explicit Store(std::unique_ptr<Impl> impl);
 
@@ -187,6 +190,9 @@ class Store {
   // frame, or nullopt to write nothing.
   using Mutator = std::function<std::optional<std::vector<std::uint8_t>>(AnyDocument&, Writer&)>;
   void update_erased(std::string_view doc, const DocumentType& type, const Mutator& mutate);
+  // The Mutator of a typed update: runs f, keeps its return value in `result`, encodes the delta.
+  template <class T, class F, class Result>
+  static Mutator typed_mutator(F& f, Result& result);
   // Calls `visit` with the document's current state; false (no call) if absent or removed.
   bool read_erased(std::string_view doc, const DocumentType& type,
                    const std::function<void(const AnyDocument&)>& visit);
@@ -227,25 +233,28 @@ class Batch {
   Store& store_;
 };
 
-template <class T, class F>
-auto Store::update(std::string_view doc, F&& f) {
-  using Result = std::invoke_result_t<F&, T&, Writer&>;
+template <class T, class F, class Result>
+Store::Mutator Store::typed_mutator(F& f, Result& result) {
   static_assert(std::is_same_v<Result, T> || std::is_same_v<Result, std::optional<T>>,
                 "the mutator returns the delta (T) or std::optional<T>");
-  Result result{};
-  update_erased(
-      doc, document_type<T>(),
-      [&](AnyDocument& document, Writer& writer) -> std::optional<std::vector<std::uint8_t>> {
-        result = std::invoke(f, state_of<T>(document), writer);
-        const T* delta = nullptr;
-        if constexpr (detail::IsOptional<Result>::value) {
-          if (result) delta = &*result;
-        } else {
-          delta = &result;
-        }
-        if (delta == nullptr || delta->empty()) return std::nullopt;
-        return serialization::encode(*delta);
-      });
+  return [&f, &result](AnyDocument& document,
+                       Writer& writer) -> std::optional<std::vector<std::uint8_t>> {
+    result = std::invoke(f, state_of<T>(document), writer);
+    const T* delta = nullptr;
+    if constexpr (detail::IsOptional<Result>::value) {
+      if (result) delta = &*result;
+    } else {
+      delta = &result;
+    }
+    if (delta == nullptr || delta->empty()) return std::nullopt;
+    return serialization::encode(*delta);
+  };
+}
+
+template <class T, class F>
+auto Store::update(std::string_view doc, F&& f) {
+  std::invoke_result_t<F&, T&, Writer&> result{};
+  update_erased(doc, document_type<T>(), typed_mutator<T>(f, result));
   return result;
 }
 

@@ -91,6 +91,8 @@ std::int64_t Connection::changes() const { return sqlite3_changes64(db_); }
 
 bool Connection::read_only() const { return sqlite3_db_readonly(db_, "main") == 1; }
 
+bool Connection::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
+
 void Connection::fail(int rc, std::string_view what) const {
   std::string detail(what);
   detail += ": ";

@@ -41,6 +41,8 @@ class Connection {
   std::int64_t changes() const;
   // True when SQLite opened the main database read-only (asked for, or the file is not writable).
   bool read_only() const;
+  // False once SQLite has ended the transaction, e.g. rolled it back itself after a disk error.
+  bool in_transaction() const;
 
   const std::string& file() const { return file_; }
   sqlite3* handle() const { return db_; }

@@ -23,4 +23,23 @@ void Transaction::commit() {
   open_ = false;
 }
 
+Savepoint::Savepoint(Connection& connection) : connection_(connection) {
+  connection_.cached("SAVEPOINT step")->run();
+}
+
+Savepoint::~Savepoint() {
+  if (!open_ || !connection_.in_transaction()) return;
+  try {
+    connection_.cached("ROLLBACK TO step")->run();
+    connection_.cached("RELEASE step")->run();
+  } catch (...) {
+    // A destructor must not throw; the enclosing transaction's rollback still undoes everything.
+  }
+}
+
+void Savepoint::release() {
+  connection_.cached("RELEASE step")->run();
+  open_ = false;
+}
+
 }  // namespace crdt::persist::sqlite

@@ -26,4 +26,22 @@ class Transaction {
   bool open_ = true;
 };
 
+// Savepoint: a nested unit inside an open transaction, undone alone by its destructor unless
+// release() ran, so one failed step does not take the steps before it down with it. If SQLite has
+// already rolled the whole transaction back (a disk or memory error), there is nothing left to
+// undo; Connection::in_transaction() tells the caller.
+class Savepoint {
+ public:
+  explicit Savepoint(Connection& connection);
+  ~Savepoint();
+  Savepoint(const Savepoint&) = delete;
+  Savepoint& operator=(const Savepoint&) = delete;
+
+  void release();
+
+ private:
+  Connection& connection_;
+  bool open_ = true;
+};
+
 }  // namespace crdt::persist::sqlite
