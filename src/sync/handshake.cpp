@@ -197,41 +197,34 @@ std::vector<Frame> Handshake::on_hello(const Frame& frame) {
   return {make_frame(MessageKind::auth, mine)};
 }
 
-std::vector<Frame> Handshake::on_auth(const Frame& frame) {
+std::optional<std::vector<Frame>> Handshake::check_proof(const Frame& frame, Role prover) {
+  const std::string what(to_string(frame.kind));
   if (frame.payload.size() != kDigestSize) {
-    return refuse(RefuseCode::protocol_error,
-                  "malformed auth: " + std::to_string(frame.payload.size()) +
-                      " bytes instead of a 32-byte proof");
+    return refuse(RefuseCode::protocol_error, "malformed " + what + ": " +
+                                                  std::to_string(frame.payload.size()) +
+                                                  " bytes instead of a 32-byte proof");
   }
-  if (!constant_time_equal(frame.payload, proof(Role::initiator))) {
+  if (!constant_time_equal(frame.payload, proof(prover))) {
     return refuse(RefuseCode::auth_failed, "authentication failed: the proof of " +
                                                peer_id_.to_string() +
                                                " does not match this node's secret" +
                                                (config_.secret ? " (a different secret?)" : ""));
   }
-  // Only now, with the initiator's knowledge of the secret checked, does the acceptor's proof
-  // leave.
   keys_ = derive_keys();
   state_ = HandshakeState::established;
   step_ = Step::done;
+  return std::nullopt;
+}
+
+std::vector<Frame> Handshake::on_auth(const Frame& frame) {
+  if (auto refused = check_proof(frame, Role::initiator)) return std::move(*refused);
+  // Only now, with the initiator's knowledge of the secret checked, does the acceptor's proof
+  // leave.
   return {make_frame(MessageKind::auth_ok, proof(Role::acceptor))};
 }
 
 std::vector<Frame> Handshake::on_auth_ok(const Frame& frame) {
-  if (frame.payload.size() != kDigestSize) {
-    return refuse(RefuseCode::protocol_error,
-                  "malformed auth_ok: " + std::to_string(frame.payload.size()) +
-                      " bytes instead of a 32-byte proof");
-  }
-  if (!constant_time_equal(frame.payload, proof(Role::acceptor))) {
-    return refuse(RefuseCode::auth_failed, "authentication failed: the proof of " +
-                                               peer_id_.to_string() +
-                                               " does not match this node's secret" +
-                                               (config_.secret ? " (a different secret?)" : ""));
-  }
-  keys_ = derive_keys();
-  state_ = HandshakeState::established;
-  step_ = Step::done;
+  if (auto refused = check_proof(frame, Role::acceptor)) return std::move(*refused);
   return {};
 }
 

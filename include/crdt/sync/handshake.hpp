@@ -126,6 +126,9 @@ class Handshake {
   enum class Step { start, await_hello, await_auth, await_auth_ok, done };
 
   std::vector<Frame> on_hello(const Frame& frame);
+  // Checks the peer's proof (made in role `prover`) and, when it holds, establishes the session;
+  // else returns the refusal to send.
+  std::optional<std::vector<Frame>> check_proof(const Frame& frame, Role prover);
   std::vector<Frame> on_auth(const Frame& frame);
   std::vector<Frame> on_auth_ok(const Frame& frame);
   std::vector<Frame> on_refuse(const Frame& frame);
