@@ -20,6 +20,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "../support/temp_dir.hpp"
+
 extern char** environ;
 
 namespace crdt::cli::test {
@@ -99,25 +101,7 @@ inline Run run_crdt(const std::vector<std::string>& args) {
   return run;
 }
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "crdt-cli-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using TempDir = crdt::test::TempDir;
 
 // A store file in a fresh directory, and `crdt` run against it: crdt("counter", "inc", "c")
 // runs `crdt counter inc --db FILE c`. The first one or two words are the command; --db goes

@@ -16,28 +16,11 @@
 
 #include <crdt/persist/store.hpp>
 
+#include "../support/temp_dir.hpp"
+
 namespace crdt::persist::test {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "crdt-persist-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using TempDir = crdt::test::TempDir;
 
 inline std::vector<char> file_bytes(const std::string& file) {
   std::ifstream in(file, std::ios::binary);
