@@ -38,8 +38,9 @@ std::string_view describe(persist::ErrorCode code) {
 
 }  // namespace
 
-void CommandContext::add_db_option(CLI::App& command) {
-  command.add_option("--db", db_, "the store's SQLite file")->required()->type_name("FILE");
+void CommandContext::add_db_option(CLI::App& command, bool required) {
+  auto* option = command.add_option("--db", db_, "the store's SQLite file")->type_name("FILE");
+  if (required) option->required();
 }
 
 persist::Store CommandContext::open(Access access, const std::string& label) const {

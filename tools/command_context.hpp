@@ -50,8 +50,8 @@ enum class Access {
 
 class CommandContext {
  public:
-  // Adds the required --db FILE option to `command`.
-  void add_db_option(CLI::App& command);
+  // Adds the --db FILE option to `command` (required unless `required` is false).
+  void add_db_option(CLI::App& command, bool required = true);
 
   // Records the action of the command that was parsed; called from a CLI11 callback.
   void set_action(std::function<void()> action) { action_ = std::move(action); }

@@ -44,6 +44,18 @@ std::vector<LogEntry> Store::deltas_since(std::uint64_t after, std::size_t limit
   return out;
 }
 
+LogSpan Store::log_span(std::uint64_t after) {
+  auto row = impl_->connection().cached(
+      "SELECT count(*), coalesce(sum(length(delta)), 0) FROM delta_log WHERE seq > ?1");
+  row->bind(1, after);
+  LogSpan out;
+  if (row->step()) {
+    out.entries = row->uint64(0);
+    out.bytes = row->uint64(1);
+  }
+  return out;
+}
+
 void Store::acknowledge(ReplicaId peer, std::uint64_t seq) {
   Impl& impl = *impl_;
   impl.require_writable();

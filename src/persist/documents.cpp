@@ -26,7 +26,32 @@ std::string prefix_end(std::string_view prefix) {
 }
 
 DocumentInfo info_from(sqlite::Statement& row) {
-  return DocumentInfo{row.text(0), row.text(1), row.uint64(2), row.uint64(3)};
+  return DocumentInfo{row.text(0), row.text(1), row.uint64(2), row.uint64(3), false};
+}
+
+// The documents whose id starts with `prefix`, ordered by id; `removed_too` keeps removed ones.
+std::vector<DocumentInfo> list_documents(sqlite::Connection& conn, std::string_view prefix,
+                                         bool removed_too) {
+  auto rows =
+      conn.cached(removed_too ? "SELECT id, type, version, updated_ms, removed FROM documents "
+                                "WHERE id >= ?1 AND (?2 IS NULL OR id < ?2) ORDER BY id"
+                              : "SELECT id, type, version, updated_ms, removed FROM documents "
+                                "WHERE removed = 0 AND id >= ?1 AND (?2 IS NULL OR id < ?2) "
+                                "ORDER BY id");
+  rows->bind(1, prefix);
+  const std::string end = prefix_end(prefix);
+  if (end.empty()) {
+    rows->bind_null(2);
+  } else {
+    rows->bind(2, std::string_view(end));
+  }
+  std::vector<DocumentInfo> out;
+  while (rows->step()) {
+    DocumentInfo info = info_from(*rows);
+    info.removed = rows->uint64(4) != 0;
+    out.push_back(std::move(info));
+  }
+  return out;
 }
 
 }  // namespace
@@ -42,28 +67,23 @@ bool Store::read_erased(std::string_view doc, const DocumentType& type,
   return true;
 }
 
-std::optional<DocumentInfo> Store::info(std::string_view doc) {
+std::optional<DocumentInfo> Store::info(std::string_view doc, bool with_removed) {
   auto row = impl_->connection().cached(
-      "SELECT id, type, version, updated_ms FROM documents WHERE id = ?1 AND removed = 0");
+      "SELECT id, type, version, updated_ms, removed FROM documents WHERE id = ?1");
   row->bind(1, doc);
   if (!row->step()) return std::nullopt;
-  return info_from(*row);
+  DocumentInfo info = info_from(*row);
+  info.removed = row->uint64(4) != 0;
+  if (info.removed && !with_removed) return std::nullopt;
+  return info;
 }
 
 std::vector<DocumentInfo> Store::list(std::string_view prefix) {
-  auto rows = impl_->connection().cached(
-      "SELECT id, type, version, updated_ms FROM documents "
-      "WHERE removed = 0 AND id >= ?1 AND (?2 IS NULL OR id < ?2) ORDER BY id");
-  rows->bind(1, prefix);
-  const std::string end = prefix_end(prefix);
-  if (end.empty()) {
-    rows->bind_null(2);
-  } else {
-    rows->bind(2, std::string_view(end));
-  }
-  std::vector<DocumentInfo> out;
-  while (rows->step()) out.push_back(info_from(*rows));
-  return out;
+  return list_documents(impl_->connection(), prefix, false);
+}
+
+std::vector<DocumentInfo> Store::list_with_removed(std::string_view prefix) {
+  return list_documents(impl_->connection(), prefix, true);
 }
 
 bool Store::remove(std::string_view doc) {

@@ -10,6 +10,10 @@ void Store::register_type(const DocumentType& type) { impl_->registry.add(type);
 
 std::vector<std::string> Store::registered_types() const { return impl_->registry.tags(); }
 
+const DocumentType* Store::find_type(std::string_view tag) const {
+  return impl_->registry.find(tag);
+}
+
 MergeResult Store::merge_remote(std::string_view doc, std::string_view type,
                                 std::span<const std::uint8_t> delta, ReplicaId origin) {
   Impl& impl = *impl_;
@@ -73,6 +77,16 @@ MergeResult Store::merge_remote(std::string_view doc, std::string_view type,
     if (impl.batch) impl.batch_failed = true;
     throw;
   }
+}
+
+std::unique_ptr<AnyDocument> Store::read_any(std::string_view doc) {
+  Impl& impl = *impl_;
+  ReadScope scope(impl);
+  CachedDocument* document = impl.load(doc, nullptr);
+  if (document == nullptr || document->removed) return nullptr;
+  auto out = document->state->clone();
+  scope.commit();
+  return out;
 }
 
 VersionVector Store::context(std::string_view doc) {

@@ -162,7 +162,12 @@ void Store::Impl::open_for_reading() {
 void Store::Impl::take_new_identity(const std::string& fingerprint) {
   auto& conn = *db;
   const std::int64_t next = schema::get_int(conn, "incarnation").value_or(0) + 1;
-  schema::set(conn, "replica_id", static_cast<std::int64_t>(ReplicaId::random().value()));
+  ReplicaId id = ReplicaId::random();
+  if (options.replica_source) {
+    const ReplicaId injected(options.replica_source());
+    if (injected.valid()) id = injected;
+  }
+  schema::set(conn, "replica_id", static_cast<std::int64_t>(id.value()));
   schema::set(conn, "incarnation", next);
   schema::set(conn, "fingerprint", fingerprint);
 }

@@ -37,6 +37,12 @@ std::string_view to_string(MessageKind kind) {
       return "pong";
     case MessageKind::status:
       return "status";
+    case MessageKind::sync_start:
+      return "sync_start";
+    case MessageKind::status_request:
+      return "status_request";
+    case MessageKind::caught_up:
+      return "caught_up";
     case MessageKind::deltas:
       return "deltas";
     case MessageKind::ack:

@@ -19,13 +19,14 @@ void add_text_commands(CLI::App& app, CommandContext& context);
 void add_remove_command(CLI::App& app, CommandContext& context);
 void add_read_commands(CLI::App& app, CommandContext& context);
 void add_inspect_commands(CLI::App& app, CommandContext& context);
+void add_network_commands(CLI::App& app, CommandContext& context);
 
 using AddCommands = void (*)(CLI::App&, CommandContext&);
 
 inline constexpr AddCommands kCommandGroups[] = {
     add_init_command,  add_counter_commands, add_bounded_commands, add_register_commands,
     add_set_commands,  add_cart_commands,    add_text_commands,    add_remove_command,
-    add_read_commands, add_inspect_commands,
+    add_read_commands, add_inspect_commands, add_network_commands,
 };
 
 // Shared by the groups: the group's parent command, needing exactly one subcommand.

@@ -1,4 +1,5 @@
-// crdt log / status: the delta log and the store's own state, read-only.
+// crdt log / status: the delta log and the store's own state, read-only; or, with --node, the
+// metrics of a running node.
 //
 // Output: log prints one entry per line (JSON Lines) {"seq", "doc", "type", "origin", "bytes",
 // "time"}, oldest first; status prints one object (json_records.hpp) plus the file sizes and the
@@ -8,9 +9,12 @@
 #include <memory>
 #include <string>
 
+#include <crdt/sync/status_query.hpp>
+
 #include "arguments.hpp"
 #include "commands/commands.hpp"
 #include "json_records.hpp"
+#include "network_options.hpp"
 
 namespace crdt::cli {
 
@@ -44,7 +48,22 @@ void run_log(const CommandContext& context, const LogArgs& args) {
   }
 }
 
-void run_status(const CommandContext& context) {
+struct StatusArgs {
+  std::string node;
+  std::string secret_file;
+};
+
+void run_status(const CommandContext& context, const StatusArgs& args) {
+  if (!args.node.empty()) {
+    // Ask the running node; its JSON is printed as it came, after checking it is JSON.
+    const auto address = parse_address("--node", args.node, false);
+    const std::string answer = sync::query_status(address, read_secret(args.secret_file));
+    Json parsed = Json::parse(answer, nullptr, false);
+    if (parsed.is_discarded()) throw CommandError(args.node + ": the node's answer is not JSON");
+    CommandContext::print(parsed);
+    return;
+  }
+  if (context.db().empty()) throw UsageError("status needs --db FILE or --node HOST:PORT");
   persist::Store store = context.open(Access::read);
   Json out = status_json(store.status());
   out["file_bytes"] = file_bytes(context.db());
@@ -68,9 +87,19 @@ void add_inspect_commands(CLI::App& app, CommandContext& context) {
     context.set_action([&context, log_args] { run_log(context, *log_args); });
   });
 
-  CLI::App* status = app.add_subcommand("status", "print the replica, sizes, counts, conflicts");
-  context.add_db_option(*status);
-  status->callback([&context] { context.set_action([&context] { run_status(context); }); });
+  CLI::App* status = app.add_subcommand(
+      "status",
+      "print the replica, sizes, counts, conflicts (--db) or a running node's metrics "
+      "(--node)");
+  context.add_db_option(*status, false);
+  auto status_args = std::make_shared<StatusArgs>();
+  status->add_option("--node", status_args->node, "ask the node running at this address")
+      ->type_name("HOST:PORT");
+  status->add_option("--secret-file", status_args->secret_file, "the cluster's pre-shared secret")
+      ->type_name("FILE");
+  status->callback([&context, status_args] {
+    context.set_action([&context, status_args] { run_status(context, *status_args); });
+  });
 }
 
 }  // namespace crdt::cli

@@ -47,6 +47,9 @@ class AnyDocument {
                                           std::size_t max_bytes, std::string& error) = 0;
 
   virtual VersionVector context() const = 0;
+  // Whether `other` is a document of the same type in the same state (the type's operator==:
+  // what replicas must agree on, leaving out local bookkeeping such as a Lamport clock).
+  virtual bool same_state(const AnyDocument& other) const = 0;
   virtual std::vector<std::uint8_t> delta_since(const VersionVector& known) const = 0;
   // Whether there is anything to show: a removed document whose content stayed cancelled has none.
   virtual bool has_content() const = 0;
@@ -126,6 +129,10 @@ class DocumentOf final : public AnyDocument {
   }
 
   VersionVector context() const override { return value_.context(); }
+  bool same_state(const AnyDocument& other) const override {
+    const auto* typed = dynamic_cast<const DocumentOf*>(&other);
+    return typed != nullptr && typed->value_ == value_;
+  }
   std::vector<std::uint8_t> delta_since(const VersionVector& known) const override {
     return serialization::encode(value_.delta_since(known));
   }

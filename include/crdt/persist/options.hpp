@@ -61,6 +61,10 @@ struct Options {
   // Physical time in milliseconds for the hybrid logical clock and the rows' times; the system
   // clock when empty. Injected by tests.
   std::function<std::uint64_t()> time_source;
+  // Where a new replica id comes from; the operating system's entropy when empty. Injected by the
+  // simulation, so a seed replays exactly. Never share one source between stores of one cluster
+  // unless it cannot repeat a value: two replicas with one id corrupt each other's events.
+  std::function<std::uint64_t()> replica_source;
 };
 
 // Whether a document whose pending deltas number `count` and hold `bytes`, over a snapshot of

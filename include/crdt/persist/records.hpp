@@ -16,6 +16,7 @@ struct DocumentInfo {
   std::string type;           // the TypeTag name, e.g. "orset<string>"
   std::uint64_t version = 0;  // bumped by every write to the document
   std::uint64_t updated_ms = 0;
+  bool removed = false;  // only list_with_removed() returns removed documents
   friend bool operator==(const DocumentInfo&, const DocumentInfo&) = default;
 };
 
@@ -27,6 +28,11 @@ struct LogEntry {
   std::vector<std::uint8_t> delta;  // an encode<T> frame
   ReplicaId origin;                 // the replica whose write it is (this one for local writes)
   std::uint64_t created_ms = 0;
+};
+
+struct LogSpan {
+  std::uint64_t entries = 0;
+  std::uint64_t bytes = 0;
 };
 
 struct PeerInfo {

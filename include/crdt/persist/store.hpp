@@ -98,9 +98,13 @@ class Store {
 
   // --- Documents -------------------------------------------------------------------------------
 
-  std::optional<DocumentInfo> info(std::string_view doc);
+  // The document's description; nullopt if it does not exist, or was removed unless with_removed.
+  std::optional<DocumentInfo> info(std::string_view doc, bool with_removed = false);
   // The documents whose id starts with `prefix`, ordered by id; removed ones are left out.
   std::vector<DocumentInfo> list(std::string_view prefix = {});
+  // As list(), with removed documents too (info.removed tells them apart): a removal is state a
+  // peer must learn, so the sync engine compares those as well.
+  std::vector<DocumentInfo> list_with_removed(std::string_view prefix = {});
 
   // Removes `doc` as observed here and records the causal context it observed (removed_documents).
   // For types that can cancel what they observed (see document_type.hpp) the removal is a real
@@ -128,6 +132,8 @@ class Store {
     register_type(document_type<T>());
   }
   std::vector<std::string> registered_types() const;
+  // The registered type named `tag`, or nullptr.
+  const DocumentType* find_type(std::string_view tag) const;
 
   // Merges a remote delta (an encode<T> frame of type `type`) into `doc`, creating it if needed.
   // A delta that changed the state is appended to the delta log with its origin (so it can be
@@ -136,6 +142,8 @@ class Store {
   // document (conflict = true). Throws Error(unknown_type) or Error(malformed_input).
   MergeResult merge_remote(std::string_view doc, std::string_view type,
                            std::span<const std::uint8_t> delta, ReplicaId origin);
+  // A copy of the document's state, type-erased; nullptr if it does not exist or was removed.
+  std::unique_ptr<AnyDocument> read_any(std::string_view doc);
   // The document's causal context; empty if it does not exist.
   VersionVector context(std::string_view doc);
   // What a peer with context `known` lacks of `doc`, as a frame; nullopt if it does not exist.
@@ -152,6 +160,9 @@ class Store {
 
   // Entries with seq > `after`, oldest first, at most `limit`.
   std::vector<LogEntry> deltas_since(std::uint64_t after, std::size_t limit = 1000);
+  // How many entries with seq > `after` the log holds, and their delta bytes: what a peer that
+  // acknowledged `after` still misses.
+  LogSpan log_span(std::uint64_t after);
   // Records that `peer` has every entry up to `seq` (never moves backwards) and, if
   // options.truncate_on_acknowledge, truncates the log.
   void acknowledge(ReplicaId peer, std::uint64_t seq);
@@ -225,6 +236,12 @@ class Batch {
   template <class T, class F>
   auto update(std::string_view doc, F&& f) {
     return store_.update<T>(doc, std::forward<F>(f));
+  }
+  // As Store::merge_remote, inside the batch's transaction. A delta that does not decode throws
+  // and fails the whole batch, like any failed update in it.
+  MergeResult merge_remote(std::string_view doc, std::string_view type,
+                           std::span<const std::uint8_t> delta, ReplicaId origin) {
+    return store_.merge_remote(doc, type, delta, origin);
   }
 
  private:

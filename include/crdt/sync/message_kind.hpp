@@ -21,22 +21,27 @@ enum class MessageKind : std::uint8_t {
 
   ping = 0x10,
   pong = 0x11,
-  status = 0x12,
+  status = 0x12,          // a node's metrics (JSON), the answer to status_request
+  sync_start = 0x13,      // first message of a session: what this side is and wants
+  status_request = 0x14,  // "send me your metrics" (crdt status --node)
 
   deltas = 0x20,
   ack = 0x21,
   digest = 0x22,
   digest_reply = 0x23,
   delta_request = 0x24,
+  caught_up = 0x25,  // the sender has sent everything it held when the session began
 
   chunk = 0x30,
 };
 
 // Every kind, for tests and tools that must cover them all.
 inline constexpr MessageKind kAllMessageKinds[] = {
-    MessageKind::hello, MessageKind::auth,   MessageKind::auth_ok,      MessageKind::refuse,
-    MessageKind::ping,  MessageKind::pong,   MessageKind::status,       MessageKind::deltas,
-    MessageKind::ack,   MessageKind::digest, MessageKind::digest_reply, MessageKind::delta_request,
+    MessageKind::hello,        MessageKind::auth,          MessageKind::auth_ok,
+    MessageKind::refuse,       MessageKind::ping,          MessageKind::pong,
+    MessageKind::status,       MessageKind::sync_start,    MessageKind::status_request,
+    MessageKind::deltas,       MessageKind::ack,           MessageKind::digest,
+    MessageKind::digest_reply, MessageKind::delta_request, MessageKind::caught_up,
     MessageKind::chunk,
 };
 

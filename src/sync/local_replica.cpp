@@ -1,0 +1,224 @@
+#include "local_replica.hpp"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+
+#include "crdt/causal/version_vector.hpp"
+#include "crdt/serialization/causal.hpp"
+#include "crdt/serialization/codec.hpp"
+
+namespace crdt::sync {
+
+LocalReplica::LocalReplica(persist::SharedStore& store, std::size_t cache_bytes)
+    : store_(store), cache_bytes_(cache_bytes) {
+  store_.with_store([&](persist::Store& s) {
+    id_ = s.replica();
+    head_ = s.status().last_seq;
+  });
+  cache_floor_ = head_;
+}
+
+std::vector<persist::LogEntry> LocalReplica::poll() {
+  std::vector<persist::LogEntry> fresh;
+  for (;;) {
+    auto batch = store_.with_store([&](persist::Store& s) { return s.deltas_since(head_, 4096); });
+    if (batch.empty()) break;
+    head_ = batch.back().seq;
+    for (auto& entry : batch) fresh.push_back(std::move(entry));
+    if (fresh.size() >= 65536) break;  // the rest at the next poll, so the loop stays responsive
+  }
+  for (const auto& entry : fresh) {
+    stale_.insert(entry.document);
+    cached_bytes_ += entry.delta.size() + entry.document.size();
+    cache_.push_back(entry);
+  }
+  while (!cache_.empty() && cached_bytes_ > cache_bytes_) {
+    cached_bytes_ -= cache_.front().delta.size() + cache_.front().document.size();
+    cache_floor_ = cache_.front().seq;
+    cache_.pop_front();
+  }
+  if (cache_.empty()) cache_floor_ = head_;
+  return fresh;
+}
+
+std::vector<persist::LogEntry> LocalReplica::entries_since(std::uint64_t after, std::size_t limit,
+                                                           std::size_t max_bytes) {
+  std::vector<persist::LogEntry> out;
+  std::size_t bytes = 0;
+  if (after >= cache_floor_) {
+    auto it = std::upper_bound(
+        cache_.begin(), cache_.end(), after,
+        [](std::uint64_t seq, const persist::LogEntry& entry) { return seq < entry.seq; });
+    for (; it != cache_.end() && out.size() < limit && (out.empty() || bytes < max_bytes); ++it) {
+      bytes += it->delta.size();
+      out.push_back(*it);
+    }
+    return out;
+  }
+  // Behind the cache: read the store, in pieces so a long log is never loaded whole.
+  std::uint64_t cursor = after;
+  while (out.size() < limit && (out.empty() || bytes < max_bytes)) {
+    const std::size_t want = std::min<std::size_t>(limit - out.size(), 256);
+    auto batch = store_.with_store([&](persist::Store& s) { return s.deltas_since(cursor, want); });
+    if (batch.empty()) break;
+    for (auto& entry : batch) {
+      if (entry.seq > head_) break;  // not polled yet: it comes with the cache
+      cursor = entry.seq;
+      bytes += entry.delta.size();
+      out.push_back(std::move(entry));
+      if (out.size() >= limit || bytes >= max_bytes) break;
+    }
+    if (batch.size() < want || cursor >= head_) break;
+  }
+  return out;
+}
+
+const persist::DocumentType* LocalReplica::type(const std::string& tag) {
+  auto it = types_.find(tag);
+  if (it != types_.end()) return it->second;
+  const persist::DocumentType* found =
+      store_.with_store([&](persist::Store& s) { return s.find_type(tag); });
+  if (found != nullptr) types_.emplace(tag, found);
+  return found;
+}
+
+std::vector<DeltaItem> LocalReplica::join(const std::vector<const persist::LogEntry*>& entries) {
+  // Group by (document, type) keeping first-appearance order.
+  std::vector<DeltaItem> out;
+  std::map<std::pair<std::string_view, std::string_view>, std::size_t> slot;
+  std::vector<std::vector<const persist::LogEntry*>> groups;
+  for (const auto* entry : entries) {
+    auto [it, inserted] = slot.try_emplace({entry->document, entry->type}, groups.size());
+    if (inserted) groups.emplace_back();
+    groups[it->second].push_back(entry);
+  }
+  out.reserve(groups.size());
+  for (const auto& group : groups) {
+    const auto& first = *group.front();
+    DeltaItem item{first.document, first.type, {}};
+    const persist::DocumentType* doc_type = group.size() > 1 ? type(first.type) : nullptr;
+    std::unique_ptr<persist::AnyDocument> joined;
+    std::string error;
+    if (doc_type != nullptr) joined = doc_type->decode(first.delta, SIZE_MAX, error);
+    if (joined) {
+      bool ok = true;
+      for (std::size_t i = 1; i < group.size() && ok; ++i) {
+        ok = joined->merge_frame(group[i]->delta, SIZE_MAX, error).has_value();
+      }
+      if (ok) {
+        item.delta = joined->encode();
+        out.push_back(std::move(item));
+        continue;
+      }
+    }
+    // Not joinable here (an unknown type, or one entry alone): sent one by one.
+    for (const auto* entry : group)
+      out.push_back(DeltaItem{entry->document, entry->type, entry->delta});
+  }
+  return out;
+}
+
+MergeOutcome LocalReplica::merge(const std::vector<DeltaItem>& items, ReplicaId origin) {
+  MergeOutcome outcome;
+  std::vector<const DeltaItem*> known;
+  known.reserve(items.size());
+  for (const auto& item : items) {
+    if (type(item.type) == nullptr) {
+      outcome.unknown_types.push_back(item.type);
+    } else {
+      known.push_back(&item);
+    }
+  }
+  if (known.empty()) return outcome;
+  store_.with_store([&](persist::Store& s) {
+    s.batch([&](persist::Batch& batch) {
+      for (const DeltaItem* item : known) {
+        const auto result = batch.merge_remote(item->document, item->type, item->delta, origin);
+        if (result.changed) ++outcome.changed;
+        if (result.conflict && result.changed) outcome.conflicts.push_back(*item);
+      }
+    });
+  });
+  return outcome;
+}
+
+void LocalReplica::touched(const std::string& id) { stale_.insert(id); }
+
+Bytes LocalReplica::context_bytes(const std::string& id, const std::string& type) {
+  const VersionVector context = store_.with_store([&](persist::Store& s) -> VersionVector {
+    auto info = s.info(id, true);
+    if (info && info->type == type) return s.context(id);
+    auto frame = s.conflict_state(id, type);
+    const persist::DocumentType* doc_type = s.find_type(type);
+    if (!frame || doc_type == nullptr) return {};
+    std::string error;
+    auto state = doc_type->decode(*frame, SIZE_MAX, error);
+    return state ? state->context() : VersionVector{};
+  });
+  return serialization::encode(context);
+}
+
+std::optional<Bytes> LocalReplica::delta_for(const std::string& id, const std::string& type,
+                                             const Bytes& known_context) {
+  VersionVector known;
+  if (!known_context.empty()) {
+    auto decoded = serialization::decode<VersionVector>(known_context);
+    if (decoded) known = std::move(decoded).value();
+  }
+  return store_.with_store([&](persist::Store& s) -> std::optional<Bytes> {
+    auto info = s.info(id, true);
+    if (info && info->type == type) return s.delta_since(id, known);
+    return s.conflict_state(id, type);
+  });
+}
+
+std::vector<DigestIndex::Part> LocalReplica::parts_of(
+    const std::string& id, const std::string& type,
+    const std::vector<std::string>& conflict_types) {
+  std::vector<DigestIndex::Part> parts;
+  parts.push_back({type, DigestIndex::hash_of(id, type, context_bytes(id, type))});
+  for (const auto& other : conflict_types) {
+    parts.push_back({other, DigestIndex::hash_of(id, other, context_bytes(id, other))});
+  }
+  return parts;
+}
+
+void LocalReplica::refresh(const std::string& id) {
+  auto info = store_.with_store([&](persist::Store& s) { return s.info(id, true); });
+  if (!info) {
+    index_.erase(id);
+    return;
+  }
+  std::vector<std::string> conflict_types;
+  for (const auto& conflict : store_.with_store([](persist::Store& s) { return s.conflicts(); })) {
+    if (conflict.id == id) conflict_types.push_back(conflict.type);
+  }
+  index_.put(id, parts_of(id, info->type, conflict_types));
+}
+
+const DigestIndex& LocalReplica::digests() {
+  if (!index_built_) {
+    index_built_ = true;
+    stale_.clear();
+    index_.clear();
+    const auto all = store_.with_store([](persist::Store& s) { return s.list_with_removed(); });
+    std::map<std::string, std::vector<std::string>> conflict_types;
+    for (const auto& conflict :
+         store_.with_store([](persist::Store& s) { return s.conflicts(); })) {
+      conflict_types[conflict.id].push_back(conflict.type);
+    }
+    static const std::vector<std::string> kNone;
+    for (const auto& info : all) {
+      auto it = conflict_types.find(info.id);
+      index_.put(info.id,
+                 parts_of(info.id, info.type, it == conflict_types.end() ? kNone : it->second));
+    }
+    return index_;
+  }
+  for (const auto& id : stale_) refresh(id);
+  stale_.clear();
+  return index_;
+}
+
+}  // namespace crdt::sync

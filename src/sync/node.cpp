@@ -1,0 +1,175 @@
+#include "crdt/sync/node.hpp"
+
+#include <future>
+#include <stdexcept>
+#include <thread>
+#include <utility>
+
+#include "asio_event_loop.hpp"
+#include "sync_engine.hpp"
+#include "tcp_transport.hpp"
+
+namespace crdt::sync {
+
+// Members in construction order: the store outlives the engine, the loop outlives the transport.
+struct Node::Impl {
+  persist::SharedStore store;
+  AsioEventLoop loop;
+  std::unique_ptr<TcpTransport> transport;
+  std::unique_ptr<SyncEngine> engine;
+  std::thread::id loop_thread;
+  bool stopped = false;
+
+  explicit Impl(persist::Store opened) : store(std::move(opened)) {}
+
+  // Runs f on the loop thread and returns its result (or rethrows its exception).
+  template <class F>
+  auto on_loop(F&& f) {
+    using R = decltype(f());
+    if (std::this_thread::get_id() == loop_thread) return f();
+    std::packaged_task<R()> task(std::forward<F>(f));
+    auto result = task.get_future();
+    loop.post([&task] { task(); });
+    return result.get();
+  }
+};
+
+Subscription& Subscription::operator=(Subscription&& other) noexcept {
+  if (this != &other) {
+    reset();
+    node_ = std::exchange(other.node_, nullptr);
+    id_ = std::exchange(other.id_, 0);
+  }
+  return *this;
+}
+
+void Subscription::reset() {
+  if (node_ != nullptr) node_->unsubscribe(id_);
+  node_ = nullptr;
+  id_ = 0;
+}
+
+std::unique_ptr<Node> Node::open(const std::string& file, NodeOptions options,
+                                 persist::Options store_options) {
+  auto impl = std::make_unique<Impl>(persist::Store::open(file, std::move(store_options)));
+  TcpOptions tcp;
+  tcp.max_queued_bytes = options.max_send_queue;
+  impl->transport = std::make_unique<TcpTransport>(impl->loop, tcp);
+  impl->engine =
+      std::make_unique<SyncEngine>(impl->loop, *impl->transport, impl->store, std::move(options));
+  impl->loop.start_thread();
+  Impl& ref = *impl;
+  {
+    std::promise<std::thread::id> started;
+    auto id = started.get_future();
+    ref.loop.post([&started] { started.set_value(std::this_thread::get_id()); });
+    ref.loop_thread = id.get();
+  }
+  try {
+    ref.on_loop([&ref] { ref.engine->start(); });
+  } catch (...) {
+    ref.on_loop([&ref] { ref.engine.reset(); });
+    ref.loop.stop_and_join();
+    throw;
+  }
+  return std::unique_ptr<Node>(new Node(std::move(impl)));
+}
+
+Node::Node(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Node::~Node() { stop(); }
+
+void Node::stop() {
+  if (impl_->stopped) return;
+  impl_->stopped = true;
+  Impl& impl = *impl_;
+  impl.on_loop([&impl] {
+    impl.engine->stop();
+    impl.engine.reset();
+  });
+  impl.loop.stop_and_join();
+  impl.transport.reset();
+  impl.store.with_store([](persist::Store& s) { s.close(); });
+}
+
+bool Node::remove(std::string_view doc) {
+  const bool removed = store().with_store([&](persist::Store& s) { return s.remove(doc); });
+  log_advanced();
+  return removed;
+}
+
+void Node::log_advanced() {
+  if (impl_->stopped) return;
+  Impl& impl = *impl_;
+  impl.loop.post([&impl] {
+    if (impl.engine) impl.engine->log_advanced();
+  });
+}
+
+Subscription Node::subscribe_states(std::string prefix, StateCallback callback) {
+  Impl& impl = *impl_;
+  const std::uint64_t id = impl.on_loop([&] {
+    return impl.engine->subscriptions().add(impl.engine->replica(), std::move(prefix),
+                                            std::move(callback));
+  });
+  return Subscription(this, id);
+}
+
+Subscription Node::on_conflict(
+    std::function<void(const std::string& doc, const std::string& type)> callback) {
+  Impl& impl = *impl_;
+  const std::uint64_t id = impl.on_loop(
+      [&] { return impl.engine->subscriptions().add_conflict_listener(std::move(callback)); });
+  return Subscription(this, id);
+}
+
+void Node::unsubscribe(std::uint64_t id) {
+  if (impl_->stopped) return;
+  Impl& impl = *impl_;
+  impl.on_loop([&] {
+    if (impl.engine) impl.engine->subscriptions().remove(id);
+  });
+}
+
+std::vector<Address> Node::bound() const {
+  Impl& impl = *impl_;
+  return impl.on_loop([&] { return impl.engine->bound(); });
+}
+
+void Node::connect(const Address& peer) {
+  Impl& impl = *impl_;
+  impl.on_loop([&] { impl.engine->add_peer(peer); });
+}
+
+std::string Node::status_json() {
+  Impl& impl = *impl_;
+  return impl.on_loop([&] { return impl.engine->status_json(); });
+}
+
+std::vector<SessionReport> Node::sessions() {
+  Impl& impl = *impl_;
+  return impl.on_loop([&] { return impl.engine->sessions(); });
+}
+
+std::optional<std::string> Node::refusal() {
+  Impl& impl = *impl_;
+  return impl.on_loop([&] { return impl.engine->refusal(); });
+}
+
+bool Node::wait_synced(std::chrono::milliseconds timeout) {
+  Impl& impl = *impl_;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (impl.on_loop([&] { return impl.engine->dialed_peers_synced(); })) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return false;
+}
+
+ReplicaId Node::id() const {
+  return impl_->store.with_store([](persist::Store& s) { return s.replica(); });
+}
+
+persist::SharedStore& Node::store() { return impl_->store; }
+
+}  // namespace crdt::sync

@@ -1,0 +1,87 @@
+// PeerLink: one connection to a peer, up to whole authenticated messages.
+//
+// Below it, a Connection carries bytes; PeerLink runs the handshake over it (handshake.hpp),
+// installs the session keys, turns bytes into checked frames (FrameReader) and messages into
+// bytes (FrameWriter), and reassembles chunked messages. Above it, the sync protocol sees only
+// established sessions and whole messages.
+//
+// Guarantees: nothing but handshake frames is delivered before the handshake is established; any
+// error (a bad frame, a bad MAC, a refused handshake, a chunk violation, an unexpected handshake
+// frame later) closes this connection alone, once, with a reason; a message larger than a frame
+// is sent in chunks. on_closed is called exactly once, and never from inside send() or close().
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "crdt/sync/chunking.hpp"
+#include "crdt/sync/frame_reader.hpp"
+#include "crdt/sync/frame_writer.hpp"
+#include "crdt/sync/handshake.hpp"
+#include "crdt/sync/session_report.hpp"
+#include "crdt/sync/transport.hpp"
+
+namespace crdt::sync {
+
+class PeerLink final : public Connection::Handler {
+ public:
+  struct Events {
+    std::function<void()> on_established;
+    std::function<void(Frame)> on_message;
+    std::function<void(const std::string& reason)> on_closed;
+  };
+
+  PeerLink(std::shared_ptr<Connection> connection, Role role, HandshakeConfig config,
+           std::size_t max_frame_size, Events events);
+  ~PeerLink() override;
+  PeerLink(const PeerLink&) = delete;
+  PeerLink& operator=(const PeerLink&) = delete;
+
+  // Starts the connection and the handshake.
+  void start();
+  // Sends one message. One larger than a quarter of the connection's send queue goes in chunks,
+  // which wait in the link and are handed to the connection as its queue drains (flush()), so a
+  // state of any size gets through a bounded queue. False when the connection is closed or its
+  // queue overflowed; the link then closes itself ("send queue full": backpressure).
+  bool send(const Frame& message);
+  // Hands waiting chunks to the connection while its queue is at most half full.
+  void flush();
+  std::size_t waiting_bytes() const { return waiting_bytes_; }
+  void close(const std::string& reason);
+
+  bool established() const { return handshake_.established(); }
+  bool closed() const { return closed_ || closing_; }
+  ReplicaId peer_id() const { return handshake_.peer_id(); }
+  std::uint32_t version() const { return handshake_.version(); }
+  std::string remote() const { return connection_->remote(); }
+  std::size_t queued_bytes() const { return connection_->queued_bytes(); }
+  const LinkStats& stats() const { return stats_; }
+
+ private:
+  void on_bytes(ByteView bytes) override;
+  void on_closed(const std::string& reason) override;
+  bool send_frame(const Frame& frame);
+  void read_frames();
+  void handle(Frame frame);
+
+  std::shared_ptr<Connection> connection_;
+  Handshake handshake_;
+  FrameReader reader_;
+  FrameWriter writer_;
+  Reassembler reassembler_;
+  Events events_;
+  LinkStats stats_;
+  std::uint64_t next_transfer_ = 1;
+  std::deque<Frame> outbox_;  // chunks not yet handed to the connection
+  std::size_t waiting_bytes_ = 0;
+  bool closed_ = false;   // on_closed was reported
+  bool closing_ = false;  // close() was called; nothing more is read or sent
+  std::string refusal_;   // this side refused the handshake: why, reported when it closes
+};
+
+}  // namespace crdt::sync

@@ -1,0 +1,122 @@
+// PeerSync: the sync protocol with one peer, once the handshake is done.
+//
+// Outbound, it brings the peer up to date and keeps it there:
+// - a peer this store knows, whose acknowledged seq is still in the log, is resumed from there
+//   (delta-interval anti-entropy): the log entries after it, joined per document, in `deltas`
+//   messages of bounded size, at most `window` of them unacknowledged at a time;
+// - a peer that is new, or behind what the log retained, is repaired first by digests: walking
+//   the DigestIndex down where the summaries differ, the peer lists its causal contexts for the
+//   differing documents only, and each gets delta_since(its context); the log is then streamed
+//   from where it stood when the repair began;
+// - entries whose origin is the peer itself are never sent back (no echo), nor documents the peer
+//   did not subscribe to; `caught_up` follows the last message holding what this side had when
+//   the session began.
+// Inbound, every `deltas` message is merged in one transaction and acknowledged after it
+// committed; acknowledged seqs are persisted (flush_acks) so a reconnect resumes, and let the log
+// be truncated.
+//
+// Duplicates and re-sends are harmless: merges are joins. A malformed message is an error that
+// ends this session only (on_message returns the reason).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "crdt/sync/session_report.hpp"
+#include "digest_index.hpp"
+#include "local_replica.hpp"
+#include "peer_link.hpp"
+#include "sync_messages.hpp"
+
+namespace crdt::sync {
+
+struct SyncSettings {
+  std::size_t window = 4;                          // deltas messages unacknowledged at once
+  std::size_t batch_bytes = std::size_t{1} << 20;  // delta bytes per message, about
+  std::size_t batch_entries = 4096;                // log entries per message, at most
+  std::size_t digest_leaf = 32;                    // a node this small is listed, not split
+  MessageLimits limits;
+};
+
+class PeerSync {
+ public:
+  struct Hooks {
+    // After a deltas message was merged (and committed).
+    std::function<void(const MergeOutcome&)> on_merged;
+    // The answer to status_request.
+    std::function<std::string()> status_json;
+    // A status message arrived (the answer to our status_request).
+    std::function<void(const std::string&)> on_status;
+    std::function<void(const std::string&)> log;
+  };
+
+  PeerSync(LocalReplica& replica, PeerLink& link, SyncStart own, SyncSettings settings,
+           Hooks hooks);
+
+  // Call once the link is established.
+  void start();
+  // Handles one message; the reason when it is a protocol violation (the caller closes).
+  std::optional<std::string> on_message(const Frame& message);
+  // Sends what is due: call when the log advanced or a window opened.
+  void pump();
+  // Persists the peer's acknowledgement, when it advanced.
+  void flush_acks();
+  void request_status();
+
+  ReplicaId peer() const { return peer_; }
+  const SyncStart* peer_start() const { return peer_start_ ? &*peer_start_ : nullptr; }
+  bool observer() const { return own_.mode == SyncStart::Mode::observer; }
+  // Both ways done: the peer has everything this side held when the session began (it
+  // acknowledged every message up to caught_up), and this side has what the peer held.
+  bool initial_sync_done() const;
+  const PeerProgress& progress() const { return progress_; }
+
+ private:
+  struct RepairDocument {
+    std::string id;
+    std::string type;     // the document's type, or a conflict state's
+    Bytes known_context;  // empty: send everything
+  };
+
+  std::optional<std::string> on_sync_start(const Frame& message);
+  std::optional<std::string> on_deltas(const Frame& message);
+  std::optional<std::string> on_ack(const Frame& message);
+  std::optional<std::string> on_digest(const Frame& message);
+  std::optional<std::string> on_digest_reply(const Frame& message);
+  void begin_outbound();
+  void send_digest(std::vector<DigestNode> nodes);
+  bool send_repair_batch();
+  bool send_stream_batch();
+  void finish_repair();
+  bool send_deltas(DeltasMessage message);
+  std::size_t in_flight() const { return next_number_ - 1 - acked_number_; }
+
+  LocalReplica& replica_;
+  PeerLink& link_;
+  SyncStart own_;
+  SyncSettings settings_;
+  Hooks hooks_;
+  ReplicaId peer_;
+  std::optional<SyncStart> peer_start_;
+  PrefixFilter peer_filter_;
+  PrefixFilter own_filter_;
+  PeerProgress progress_;
+
+  std::uint64_t next_number_ = 1;
+  std::uint64_t acked_number_ = 0;
+  std::uint64_t persisted_ack_ = 0;
+  std::uint64_t cursor_ = 0;  // log position scanned (sent or skipped)
+  std::uint64_t caught_up_number_ = 0;
+
+  std::uint64_t repair_from_ = 0;  // the log head when the repair began
+  std::uint64_t digest_round_ = 0;
+  bool digest_outstanding_ = false;
+  std::deque<RepairDocument> repair_queue_;
+};
+
+}  // namespace crdt::sync

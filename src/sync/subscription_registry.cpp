@@ -1,0 +1,77 @@
+#include "subscription_registry.hpp"
+
+#include <utility>
+
+namespace crdt::sync {
+
+SubscriptionRegistry::SubscriptionRegistry(Dispatcher dispatcher)
+    : dispatcher_(std::move(dispatcher)) {
+  if (!dispatcher_) dispatcher_ = [](std::function<void()> fn) { fn(); };
+}
+
+bool SubscriptionRegistry::watched(const std::string& doc) const {
+  for (const auto& [id, subscription] : subscriptions_) {
+    if (doc.starts_with(subscription.prefix)) return true;
+  }
+  return false;
+}
+
+std::uint64_t SubscriptionRegistry::add(LocalReplica& replica, std::string prefix,
+                                        ChangeCallback callback) {
+  // The documents under the prefix now are the "before" of their first change.
+  const auto existing =
+      replica.store().with_store([&](persist::Store& s) { return s.list(prefix); });
+  for (const auto& info : existing) {
+    if (states_.count(info.id) != 0) continue;
+    auto state = replica.store().with_store([&](persist::Store& s) { return s.read_any(info.id); });
+    if (state) states_.emplace(info.id, DocumentState(std::move(state)));
+  }
+  const std::uint64_t id = next_id_++;
+  subscriptions_.emplace(id, Subscription{std::move(prefix), std::move(callback)});
+  return id;
+}
+
+std::uint64_t SubscriptionRegistry::add_conflict_listener(ConflictCallback callback) {
+  const std::uint64_t id = next_id_++;
+  conflict_listeners_.emplace(id, std::move(callback));
+  return id;
+}
+
+void SubscriptionRegistry::remove(std::uint64_t id) {
+  subscriptions_.erase(id);
+  conflict_listeners_.erase(id);
+  // States of documents no subscription watches any more are dropped.
+  for (auto it = states_.begin(); it != states_.end();) {
+    it = watched(it->first) ? std::next(it) : states_.erase(it);
+  }
+}
+
+void SubscriptionRegistry::changed(LocalReplica& replica,
+                                   const std::vector<std::string>& documents) {
+  if (subscriptions_.empty()) return;
+  for (const auto& doc : documents) {
+    if (!watched(doc)) continue;
+    DocumentState after(
+        replica.store().with_store([&](persist::Store& s) { return s.read_any(doc); }));
+    DocumentState before;
+    if (auto it = states_.find(doc); it != states_.end()) before = it->second;
+    if (after) {
+      states_[doc] = after;
+    } else {
+      states_.erase(doc);
+    }
+    for (const auto& [id, subscription] : subscriptions_) {
+      if (!doc.starts_with(subscription.prefix)) continue;
+      dispatcher_(
+          [callback = subscription.callback, doc, before, after] { callback(doc, before, after); });
+    }
+  }
+}
+
+void SubscriptionRegistry::conflict(const std::string& doc, const std::string& type) {
+  for (const auto& [id, callback] : conflict_listeners_) {
+    dispatcher_([callback = callback, doc, type] { callback(doc, type); });
+  }
+}
+
+}  // namespace crdt::sync

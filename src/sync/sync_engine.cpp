@@ -1,0 +1,443 @@
+#include "sync_engine.hpp"
+
+#include <algorithm>
+#include <random>
+#include <set>
+#include <stdexcept>
+#include <utility>
+
+#include "json_text.hpp"
+
+namespace crdt::sync {
+
+struct SyncEngine::Session {
+  std::uint64_t id = 0;
+  std::shared_ptr<Connection> connection;
+  std::unique_ptr<PeerLink> link;
+  std::unique_ptr<PeerSync> sync;
+  std::optional<std::size_t> dialer;
+  bool outgoing = false;
+  std::uint64_t opened_ms = 0;
+  std::uint64_t last_heard_ms = 0;
+  std::uint64_t last_ping_ms = 0;
+  bool closing = false;
+};
+
+SyncEngine::SyncEngine(EventLoop& loop, Transport& transport, persist::SharedStore& store,
+                       NodeOptions options)
+    : loop_(loop),
+      transport_(transport),
+      store_(store),
+      options_(std::move(options)),
+      replica_(store),
+      subscriptions_(options_.callback_executor) {
+  seed_ = options_.seed != 0 ? options_.seed : std::random_device{}();
+}
+
+SyncEngine::~SyncEngine() {
+  *alive_ = false;
+  stop();
+}
+
+void SyncEngine::log(const std::string& line) const {
+  if (options_.log) options_.log(line);
+}
+
+void SyncEngine::start() {
+  if (running_) return;
+  running_ = true;
+  for (const Address& address : options_.listen) {
+    auto result = transport_.listen(
+        address, [this](std::shared_ptr<Connection> connection) { accept(std::move(connection)); });
+    if (!result.bound) {
+      running_ = false;
+      throw std::runtime_error("cannot listen on " + address.str() + ": " + result.error);
+    }
+    bound_.push_back(*result.bound);
+    log("listening on " + result.bound->str());
+  }
+  for (const Address& address : options_.peers) add_peer(address);
+  poll_timer_ = loop_.schedule(options_.poll_interval, [this, alive = alive_] {
+    if (*alive) poll_log();
+  });
+  tick_timer_ = loop_.schedule(options_.ack_interval, [this, alive = alive_] {
+    if (*alive) tick();
+  });
+}
+
+void SyncEngine::stop() {
+  if (!running_) return;
+  running_ = false;
+  loop_.cancel(poll_timer_);
+  loop_.cancel(tick_timer_);
+  for (auto& dialer : dialers_) loop_.cancel(dialer.timer);
+  for (auto& [id, session] : sessions_) {
+    if (session->sync) {
+      try {
+        session->sync->flush_acks();
+      } catch (const std::exception& error) {
+        log(std::string("could not persist an acknowledgement: ") + error.what());
+      }
+    }
+  }
+  transport_.shutdown();
+  // The links are gone with the sessions; late connection callbacks find nothing.
+  sessions_.clear();
+}
+
+void SyncEngine::halt() {
+  if (!running_) return;
+  running_ = false;
+  loop_.cancel(poll_timer_);
+  loop_.cancel(tick_timer_);
+  for (auto& dialer : dialers_) loop_.cancel(dialer.timer);
+  transport_.shutdown();
+  sessions_.clear();
+}
+
+void SyncEngine::add_peer(const Address& address) {
+  dialers_.push_back(
+      Dialer{address,
+             Backoff(options_.reconnect_min, options_.reconnect_max, seed_ + dialers_.size() + 1),
+             std::nullopt,
+             0,
+             {},
+             std::nullopt});
+  dial(dialers_.size() - 1);
+}
+
+void SyncEngine::dial(std::size_t index) {
+  if (!running_) return;
+  dialers_[index].timer = 0;
+  transport_.connect(
+      dialers_[index].address, [this, index, alive = alive_](std::shared_ptr<Connection> connection,
+                                                             const std::string& error) {
+        if (!*alive) return;
+        if (!running_) {
+          if (connection) connection->close("node stopping");
+          return;
+        }
+        if (!connection) {
+          Dialer& dialer = dialers_[index];
+          if (dialer.last_error != error) {
+            log("cannot connect to " + dialer.address.str() + ": " + error);
+          }
+          dialer.last_error = error;
+          redial_later(index);
+          return;
+        }
+        dialers_[index].session = open_session(std::move(connection), Role::initiator, index);
+      });
+}
+
+void SyncEngine::redial_later(std::size_t index) {
+  if (!running_) return;
+  Dialer& dialer = dialers_[index];
+  dialer.session.reset();
+  const auto wait = dialer.backoff.next();
+  dialer.timer = loop_.schedule(wait, [this, index, alive = alive_] {
+    if (*alive) dial(index);
+  });
+}
+
+void SyncEngine::accept(std::shared_ptr<Connection> connection) {
+  if (!running_) {
+    connection->close("node stopping");
+    return;
+  }
+  open_session(std::move(connection), Role::acceptor, std::nullopt);
+}
+
+std::uint64_t SyncEngine::open_session(std::shared_ptr<Connection> connection, Role role,
+                                       std::optional<std::size_t> dialer) {
+  const std::uint64_t id = next_session_++;
+  auto session = std::make_unique<Session>();
+  session->id = id;
+  session->connection = connection;
+  session->dialer = dialer;
+  session->outgoing = role == Role::initiator;
+  session->opened_ms = loop_.now_ms();
+  session->last_heard_ms = session->opened_ms;
+  HandshakeConfig config{replica_.id(), supported_versions(), options_.secret};
+  PeerLink::Events events;
+  events.on_established = [this, id] { on_established(id); };
+  events.on_message = [this, id](Frame message) { on_message(id, std::move(message)); };
+  events.on_closed = [this, id](const std::string& reason) { on_closed(id, reason); };
+  session->link = std::make_unique<PeerLink>(std::move(connection), role, std::move(config),
+                                             options_.max_frame_size, std::move(events));
+  PeerLink& link = *session->link;
+  sessions_.emplace(id, std::move(session));
+  link.start();
+  return id;
+}
+
+SyncEngine::Session* SyncEngine::find(std::uint64_t id) {
+  auto it = sessions_.find(id);
+  return it == sessions_.end() ? nullptr : it->second.get();
+}
+
+void SyncEngine::on_established(std::uint64_t id) {
+  Session* session = find(id);
+  if (session == nullptr) return;
+  log("session with " + session->link->peer_id().to_string() + " at " + session->link->remote() +
+      " established (protocol " + std::to_string(session->link->version()) + ")");
+  if (session->dialer) dialers_[*session->dialer].backoff.reset();
+  SyncSettings settings;
+  settings.window = options_.window;
+  settings.batch_bytes = options_.batch_bytes;
+  SyncStart own{SyncStart::Mode::replica, options_.subscribe,
+                store_.with_store([](persist::Store& s) { return s.label(); })};
+  PeerSync::Hooks hooks;
+  hooks.on_merged = [this](const MergeOutcome& outcome) {
+    for (const auto& item : outcome.conflicts) {
+      log("type conflict on " + item.document + ": a peer has it as " + item.type);
+      subscriptions_.conflict(item.document, item.type);
+    }
+    if (outcome.changed > 0) schedule_poll();
+  };
+  hooks.status_json = [this] { return status_json(); };
+  hooks.log = [this, id](const std::string& line) {
+    log("session " + std::to_string(id) + ": " + line);
+  };
+  session->sync = std::make_unique<PeerSync>(replica_, *session->link, std::move(own), settings,
+                                             std::move(hooks));
+  session->sync->start();
+}
+
+void SyncEngine::on_message(std::uint64_t id, Frame message) {
+  Session* session = find(id);
+  if (session == nullptr || session->closing || !session->sync) return;
+  session->last_heard_ms = loop_.now_ms();
+  if (auto error = session->sync->on_message(message)) {
+    close_session(id, "protocol error: " + *error);
+  }
+}
+
+void SyncEngine::close_session(std::uint64_t id, const std::string& reason) {
+  Session* session = find(id);
+  if (session == nullptr || session->closing) return;
+  session->closing = true;
+  session->link->close(reason);
+}
+
+void SyncEngine::on_closed(std::uint64_t id, const std::string& reason) {
+  Session* session = find(id);
+  if (session == nullptr) return;
+  const std::string who = session->link->established() ? session->link->peer_id().to_string() +
+                                                             " at " + session->connection->remote()
+                                                       : session->connection->remote();
+  log("session with " + who + " closed: " + reason);
+  ++sessions_closed_;
+  if (session->sync) {
+    try {
+      session->sync->flush_acks();
+    } catch (const std::exception& error) {
+      log(std::string("could not persist an acknowledgement: ") + error.what());
+    }
+  }
+  const auto dialer = session->dialer;
+  if (dialer) {
+    const bool refused = !session->link->established() && reason.starts_with("refused");
+    dialers_[*dialer].refusal = refused ? std::optional<std::string>(reason) : std::nullopt;
+  }
+  // Destroyed later: this runs inside the link's own callback.
+  loop_.post([this, id, alive = alive_] {
+    if (*alive) sessions_.erase(id);
+  });
+  if (dialer && running_) redial_later(*dialer);
+}
+
+void SyncEngine::schedule_poll() {
+  if (poll_posted_) return;
+  poll_posted_ = true;
+  loop_.post([this, alive = alive_] {
+    if (!*alive) return;
+    poll_posted_ = false;
+    poll_log();
+  });
+}
+
+void SyncEngine::log_advanced() { schedule_poll(); }
+
+void SyncEngine::poll_log() {
+  if (!running_) return;
+  std::vector<persist::LogEntry> fresh;
+  try {
+    fresh = replica_.poll();
+  } catch (const std::exception& error) {
+    log(std::string("cannot read the delta log: ") + error.what());
+  }
+  if (!fresh.empty()) {
+    std::vector<std::string> documents;
+    std::set<std::string_view> seen;
+    for (const auto& entry : fresh) {
+      if (seen.insert(entry.document).second) documents.push_back(entry.document);
+    }
+    subscriptions_.changed(replica_, documents);
+  }
+  for (auto& [id, session] : sessions_) {
+    if (session->sync && !session->closing && session->sync->peer_start() != nullptr) {
+      session->sync->pump();
+    }
+  }
+  loop_.cancel(poll_timer_);
+  poll_timer_ = loop_.schedule(options_.poll_interval, [this, alive = alive_] {
+    if (*alive) poll_log();
+  });
+}
+
+void SyncEngine::tick() {
+  if (!running_) return;
+  const std::uint64_t now = loop_.now_ms();
+  std::vector<std::pair<std::uint64_t, std::string>> to_close;
+  for (auto& [id, session] : sessions_) {
+    if (session->closing) continue;
+    session->link->flush();
+    if (!session->link->established()) {
+      if (now - session->opened_ms >
+          static_cast<std::uint64_t>(options_.handshake_timeout.count())) {
+        to_close.emplace_back(id, "handshake timed out");
+      }
+      continue;
+    }
+    if (now - session->last_heard_ms > static_cast<std::uint64_t>(options_.idle_timeout.count())) {
+      to_close.emplace_back(
+          id, "peer silent for " + std::to_string(now - session->last_heard_ms) + " ms");
+      continue;
+    }
+    // Pinged well within the idle timeout, so a quiet but healthy peer is never taken for dead.
+    const auto ping_every = static_cast<std::uint64_t>(
+        std::min<std::int64_t>(options_.keepalive.count(), options_.idle_timeout.count() / 3));
+    if (now - std::max(session->last_heard_ms, session->last_ping_ms) > ping_every) {
+      session->last_ping_ms = now;
+      session->link->send(Frame{MessageKind::ping, {}});
+    }
+    if (session->sync) {
+      try {
+        session->sync->flush_acks();
+      } catch (const std::exception& error) {
+        log(std::string("could not persist an acknowledgement: ") + error.what());
+      }
+    }
+  }
+  for (const auto& [id, reason] : to_close) close_session(id, reason);
+  tick_timer_ = loop_.schedule(options_.ack_interval, [this, alive = alive_] {
+    if (*alive) tick();
+  });
+}
+
+std::optional<std::string> SyncEngine::refusal() const {
+  for (const Dialer& dialer : dialers_) {
+    if (dialer.refusal) return dialer.address.str() + ": " + *dialer.refusal;
+  }
+  return std::nullopt;
+}
+
+bool SyncEngine::dialed_peers_synced() const {
+  for (const Dialer& dialer : dialers_) {
+    if (!dialer.session) return false;
+    auto it = sessions_.find(*dialer.session);
+    if (it == sessions_.end() || !it->second->sync || !it->second->sync->initial_sync_done()) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::vector<SessionReport> SyncEngine::sessions() {
+  std::vector<SessionReport> out;
+  for (auto& [id, session] : sessions_) {
+    SessionReport info;
+    info.id = id;
+    info.outgoing = session->outgoing;
+    info.remote = session->connection->remote();
+    info.established = session->link->established();
+    info.link = session->link->stats();
+    info.ms_since_contact = loop_.now_ms() - session->last_heard_ms;
+    if (info.established) info.peer = session->link->peer_id();
+    if (session->sync) {
+      info.progress = session->sync->progress();
+      info.initial_sync_done = session->sync->initial_sync_done();
+      if (const SyncStart* start = session->sync->peer_start()) info.label = start->label;
+      if (info.progress.state == OutboundState::streaming ||
+          info.progress.state == OutboundState::repairing) {
+        const auto span = store_.with_store(
+            [&](persist::Store& s) { return s.log_span(info.progress.acknowledged); });
+        info.pending_entries = span.entries;
+        info.pending_bytes = span.bytes;
+      }
+    }
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+std::string SyncEngine::status_json() {
+  const persist::Status status = store_.with_store([](persist::Store& s) { return s.status(); });
+  const auto conflicts = store_.with_store([](persist::Store& s) { return s.conflicts(); });
+  JsonText json;
+  json.begin_object()
+      .field("node", replica_.id().to_string())
+      .field("label", status.label)
+      .field("file", status.file)
+      .field("documents", status.documents)
+      .field("removed_documents", status.removed_documents)
+      .field("log_entries", status.log_entries)
+      .field("log_bytes", status.log_bytes)
+      .field("last_seq", status.last_seq)
+      .field("truncated_through", status.truncated_through)
+      .field("sessions_closed", sessions_closed_);
+  json.begin_array("listening");
+  for (const Address& address : bound_) {
+    json.begin_object().field("address", address.str()).end_object();
+  }
+  json.end_array();
+  json.begin_array("conflicts");
+  for (const auto& conflict : conflicts) {
+    json.begin_object().field("id", conflict.id).field("type", conflict.type).end_object();
+  }
+  json.end_array();
+  json.begin_array("sessions");
+  for (const SessionReport& info : sessions()) {
+    json.begin_object()
+        .field("peer", info.established ? info.peer.to_string() : std::string())
+        .field("label", info.label)
+        .field("remote", info.remote)
+        .field("outgoing", info.outgoing)
+        .field("established", info.established)
+        .field("state", to_string(info.progress.state))
+        .field("acknowledged", info.progress.acknowledged)
+        .field("sent_to", info.progress.sent_to)
+        .field("pending_entries", info.pending_entries)
+        .field("pending_bytes", info.pending_bytes)
+        .field("messages_in_flight", info.progress.messages_in_flight)
+        .field("ms_since_contact", info.ms_since_contact)
+        .field("bytes_sent", info.link.bytes_sent)
+        .field("bytes_received", info.link.bytes_received)
+        .field("frames_sent", info.link.frames_sent)
+        .field("frames_received", info.link.frames_received)
+        .field("items_sent", info.progress.items_sent)
+        .field("items_received", info.progress.items_received)
+        .field("caught_up_sent", info.progress.caught_up_sent)
+        .field("caught_up_received", info.progress.caught_up_received)
+        .end_object();
+  }
+  json.end_array();
+  json.begin_array("peers");
+  for (const auto& peer : status.peers) {
+    const auto span =
+        store_.with_store([&](persist::Store& s) { return s.log_span(peer.acknowledged); });
+    json.begin_object()
+        .field("peer", peer.id.to_string())
+        .field("acknowledged", peer.acknowledged)
+        .field("last_contact_ms", peer.last_contact_ms)
+        .field("pending_entries", span.entries)
+        .field("pending_bytes", span.bytes)
+        .end_object();
+  }
+  json.end_array();
+  json.end_object();
+  return json.str();
+}
+
+}  // namespace crdt::sync

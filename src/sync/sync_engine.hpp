@@ -1,0 +1,116 @@
+// SyncEngine: one node's sync machinery on its EventLoop: listeners, dialers with backoff, a
+// session (PeerLink + PeerSync) per connection, the log follower that relays new deltas to every
+// session, subscriptions, timers and the status report.
+//
+// It composes; the work is done by its parts: PeerLink (framing, handshake), PeerSync (the
+// protocol with one peer), LocalReplica (the store as the protocol sees it), SubscriptionRegistry
+// (change callbacks), Backoff (reconnect timing). Every member runs on the loop thread, except
+// where a member says otherwise; Node (node.hpp) is the thread-safe face apps use, and the
+// simulation drives a SyncEngine directly.
+//
+// Guarantees: a failing session closes alone, with its reason logged, and its dialer reconnects
+// with backoff; sessions are destroyed only from the loop, never inside their own callbacks.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "backoff.hpp"
+#include "crdt/persist/shared_store.hpp"
+#include "crdt/sync/event_loop.hpp"
+#include "crdt/sync/node_options.hpp"
+#include "crdt/sync/session_report.hpp"
+#include "crdt/sync/transport.hpp"
+#include "local_replica.hpp"
+#include "peer_link.hpp"
+#include "peer_sync.hpp"
+#include "subscription_registry.hpp"
+
+namespace crdt::sync {
+
+class SyncEngine {
+ public:
+  SyncEngine(EventLoop& loop, Transport& transport, persist::SharedStore& store,
+             NodeOptions options);
+  ~SyncEngine();
+  SyncEngine(const SyncEngine&) = delete;
+  SyncEngine& operator=(const SyncEngine&) = delete;
+
+  // Listens and dials as the options say. Throws std::runtime_error if an address cannot be
+  // bound (a port in use): a node that cannot serve should not pretend to run.
+  void start();
+  // Persists acknowledgements, closes every session, stops listening and dialing.
+  void stop();
+  // Stops like a killed process: nothing more is written (acknowledgements not yet persisted are
+  // lost, as they would be). For the simulation's crashes.
+  void halt();
+
+  const std::vector<Address>& bound() const { return bound_; }
+  // Adds a peer to dial (and redial) from now on.
+  void add_peer(const Address& address);
+  // The log may have advanced (a write through the node): follow it now.
+  void log_advanced();
+
+  LocalReplica& replica() { return replica_; }
+  SubscriptionRegistry& subscriptions() { return subscriptions_; }
+  std::vector<SessionReport> sessions();
+  // Whether every dialed peer has a session that finished its initial exchange both ways.
+  bool dialed_peers_synced() const;
+  // The reason a dialed peer refused the last handshake (wrong secret, no common version), if it
+  // did: retrying will not help until someone changes a configuration.
+  std::optional<std::string> refusal() const;
+  std::string status_json();
+  std::uint64_t sessions_closed() const { return sessions_closed_; }
+
+ private:
+  struct Session;
+  struct Dialer {
+    Address address;
+    Backoff backoff;
+    std::optional<std::uint64_t> session;  // the live session it made
+    TimerId timer = 0;
+    std::string last_error;
+    std::optional<std::string> refusal;
+  };
+
+  void accept(std::shared_ptr<Connection> connection);
+  void dial(std::size_t dialer);
+  void redial_later(std::size_t dialer);
+  std::uint64_t open_session(std::shared_ptr<Connection> connection, Role role,
+                             std::optional<std::size_t> dialer);
+  void on_established(std::uint64_t id);
+  void on_message(std::uint64_t id, Frame message);
+  void on_closed(std::uint64_t id, const std::string& reason);
+  void close_session(std::uint64_t id, const std::string& reason);
+  void poll_log();
+  void schedule_poll();
+  void tick();
+  void log(const std::string& line) const;
+  Session* find(std::uint64_t id);
+
+  EventLoop& loop_;
+  Transport& transport_;
+  persist::SharedStore& store_;
+  NodeOptions options_;
+  LocalReplica replica_;
+  SubscriptionRegistry subscriptions_;
+  std::vector<Address> bound_;
+  std::vector<Dialer> dialers_;
+  std::map<std::uint64_t, std::unique_ptr<Session>> sessions_;
+  std::uint64_t next_session_ = 1;
+  std::uint64_t sessions_closed_ = 0;
+  std::uint64_t seed_ = 0;
+  TimerId poll_timer_ = 0;
+  TimerId tick_timer_ = 0;
+  bool poll_posted_ = false;
+  bool running_ = false;
+  // Guards callbacks posted to the loop after the engine is gone.
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace crdt::sync

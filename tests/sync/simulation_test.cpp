@@ -1,0 +1,81 @@
+// The deterministic simulation: seeded schedules of writes, faults, partitions and crashes on 3-7
+// real sync engines over the simulated network (support/sim_cluster.hpp). A failing seed is
+// printed with how to replay it, and goes into kRegressionSeeds once fixed.
+//
+// Replay one seed, with the network's trace: CRDT_SIM_SEED=1234 crdt-sim-tests "[replay]"
+#include <cstdint>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "support/sim_cluster.hpp"
+
+using crdt::sync::test::run_schedule;
+using crdt::sync::test::ScheduleResult;
+
+namespace {
+
+// Seeds that once failed, kept so the bug they found stays fixed.
+constexpr std::uint64_t kRegressionSeeds[] = {0};
+
+void run_seeds(std::uint64_t first, std::uint64_t count) {
+  std::vector<ScheduleResult> failures;
+  for (std::uint64_t seed = first; seed < first + count; ++seed) {
+    ScheduleResult result = run_schedule(seed);
+    if (!result.ok) {
+      std::cerr << "simulation FAILED: " << result.failure << "\n  replay: CRDT_SIM_SEED=" << seed
+                << " crdt-sim-tests \"[replay]\"\n";
+      failures.push_back(std::move(result));
+    }
+  }
+  INFO(failures.size() << " of " << count << " schedules failed; first seed "
+                       << (failures.empty() ? 0 : failures.front().seed));
+  CHECK(failures.empty());
+}
+
+}  // namespace
+
+TEST_CASE("simulation: seeds 0-249 converge", "[simulation]") { run_seeds(0, 250); }
+TEST_CASE("simulation: seeds 250-499 converge", "[simulation]") { run_seeds(250, 250); }
+TEST_CASE("simulation: seeds 500-749 converge", "[simulation]") { run_seeds(500, 250); }
+TEST_CASE("simulation: seeds 750-999 converge", "[simulation]") { run_seeds(750, 250); }
+
+TEST_CASE("simulation: regression seeds converge", "[simulation]") {
+  for (std::uint64_t seed : kRegressionSeeds) {
+    const ScheduleResult result = run_schedule(seed);
+    INFO(result.failure);
+    CHECK(result.ok);
+  }
+}
+
+TEST_CASE("simulation: a seed replays exactly", "[simulation]") {
+  const ScheduleResult first = run_schedule(4242);
+  const ScheduleResult second = run_schedule(4242);
+  CHECK(first.summary == second.summary);
+  CHECK(first.converged_after_ms == second.converged_after_ms);
+}
+
+// 20,000 more schedules: label `long`, run by hand (ctest -L long).
+TEST_CASE("simulation: 20,000 seeds converge", "[.][long]") {
+  constexpr std::uint64_t kFirst = 1'000'000;
+  constexpr std::uint64_t kCount = 20'000;
+  for (std::uint64_t start = kFirst; start < kFirst + kCount; start += 1000) {
+    run_seeds(start, 1000);
+    std::cerr << "simulation: " << (start + 1000 - kFirst) << " of " << kCount << " done\n";
+  }
+}
+
+TEST_CASE("simulation: replay CRDT_SIM_SEED", "[.][replay]") {
+  const char* text = std::getenv("CRDT_SIM_SEED");
+  if (text == nullptr) {
+    WARN("set CRDT_SIM_SEED to the seed to replay");
+    return;
+  }
+  const ScheduleResult result = run_schedule(std::stoull(text), {}, true);
+  std::cerr << result.summary << "\n";
+  INFO(result.failure);
+  CHECK(result.ok);
+}
