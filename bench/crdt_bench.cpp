@@ -4,6 +4,7 @@
 //   crdt-bench text TRACE.json.gz [--runs N]        a sequential trace, one replica
 //   crdt-bench concurrent TRACE.json.gz [--runs N]  a concurrent trace, forked and merged as its
 //                                                   parents say
+//   crdt-bench sync | catchup | restart | fanout    nodes syncing over 127.0.0.1 (sync_bench.hpp)
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -19,6 +20,7 @@
 #include <crdt/serialization/text.hpp>
 #include <crdt/text.hpp>
 
+#include "sync_bench.hpp"
 #include "trace.hpp"
 
 namespace {
@@ -152,7 +154,7 @@ nlohmann::json bench_concurrent(const Trace& trace, int runs) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"crdt-bench: replays editing traces through crdt::Text"};
+  CLI::App app{"crdt-bench: editing traces through crdt::Text; nodes syncing over 127.0.0.1"};
   app.require_subcommand(1);
   std::string path;
   int runs = 5;
@@ -162,7 +164,9 @@ int main(int argc, char** argv) {
     sub->add_option("trace", path, "trace file (.json.gz)")->required();
     sub->add_option("--runs", runs, "runs; each figure is the median")->check(CLI::Range(1, 1000));
   }
+  const auto network = crdt::bench::add_network_benches(app);
   CLI11_PARSE(app, argc, argv);
+  if (const auto code = network()) return *code;
   try {
     const Trace trace = crdt::bench::load_trace(path);
     const auto result = text->parsed() ? bench_text(trace, runs) : bench_concurrent(trace, runs);

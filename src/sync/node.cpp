@@ -77,7 +77,13 @@ std::unique_ptr<Node> Node::open(const std::string& file, NodeOptions options,
 
 Node::Node(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-Node::~Node() { stop(); }
+Node::~Node() {
+  try {
+    stop();
+  } catch (...) {
+    // A destructor cannot report it; stop() called directly does.
+  }
+}
 
 void Node::stop() {
   if (impl_->stopped) return;

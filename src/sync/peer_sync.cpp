@@ -228,7 +228,7 @@ bool PeerSync::send_repair_batch() {
   DeltasMessage message;
   std::size_t bytes = 0;
   while (!repair_queue_.empty() && bytes < settings_.batch_bytes &&
-         message.items.size() < settings_.batch_entries) {
+         message.items.size() < settings_.batch_items) {
     RepairDocument doc = std::move(repair_queue_.front());
     repair_queue_.pop_front();
     auto delta = replica_.delta_for(doc.id, doc.type, doc.known_context);
@@ -253,9 +253,9 @@ void PeerSync::finish_repair() {
 }
 
 bool PeerSync::send_stream_batch() {
-  auto entries = replica_.entries_since(cursor_, settings_.batch_entries, settings_.batch_bytes);
+  if (prepared_) return send_prepared();
+  auto entries = replica_.entries_since(cursor_, settings_.range_entries, settings_.range_bytes);
   if (entries.empty()) return false;
-  const std::uint64_t from = progress_.sent_to;
   std::vector<const persist::LogEntry*> wanted;
   for (const auto& entry : entries) {
     if (entry.origin == peer_ || !peer_filter_.matches(entry.document)) continue;
@@ -263,8 +263,30 @@ bool PeerSync::send_stream_batch() {
   }
   cursor_ = entries.back().seq;
   if (wanted.empty() && in_flight() > 0) return true;  // skipped; the next message covers it
-  DeltasMessage message{0, from, cursor_, replica_.join(wanted)};
-  progress_.sent_to = cursor_;
+  auto joined = replica_.join(wanted);
+  prepared_ = PreparedRange{std::deque<DeltaItem>(std::make_move_iterator(joined.begin()),
+                                                  std::make_move_iterator(joined.end())),
+                            progress_.sent_to, cursor_};
+  return send_prepared();
+}
+
+bool PeerSync::send_prepared() {
+  PreparedRange& range = *prepared_;
+  DeltasMessage message;
+  std::size_t bytes = 0;
+  while (!range.items.empty() && message.items.size() < settings_.batch_items &&
+         (message.items.empty() ||
+          bytes + range.items.front().delta.size() <= settings_.batch_bytes)) {
+    bytes += range.items.front().delta.size();
+    message.items.push_back(std::move(range.items.front()));
+    range.items.pop_front();
+  }
+  if (range.items.empty()) {
+    message.from = range.from;
+    message.to = range.to;
+    progress_.sent_to = range.to;
+    prepared_.reset();
+  }
   return send_deltas(std::move(message));
 }
 
@@ -279,14 +301,14 @@ void PeerSync::pump() {
     }
     if (progress_.state != OutboundState::streaming) break;
     if (send_stream_batch()) continue;
-    if (cursor_ > progress_.sent_to && in_flight() == 0) {
+    if (cursor_ > progress_.sent_to && in_flight() == 0 && !prepared_) {
       send_deltas(DeltasMessage{0, progress_.sent_to, cursor_, {}});
       progress_.sent_to = cursor_;
       continue;
     }
     break;
   }
-  if (progress_.state == OutboundState::streaming && !progress_.caught_up_sent &&
+  if (progress_.state == OutboundState::streaming && !progress_.caught_up_sent && !prepared_ &&
       cursor_ >= progress_.head_at_start && !link_.closed()) {
     caught_up_number_ = next_number_ - 1;
     progress_.caught_up_sent = true;

@@ -38,8 +38,12 @@ namespace crdt::sync {
 struct SyncSettings {
   std::size_t window = 4;                          // deltas messages unacknowledged at once
   std::size_t batch_bytes = std::size_t{1} << 20;  // delta bytes per message, about
-  std::size_t batch_entries = 4096;                // log entries per message, at most
-  std::size_t digest_leaf = 32;                    // a node this small is listed, not split
+  std::size_t batch_items = 4096;                  // documents per message, at most
+  // Log entries read and joined at once: a catch-up sends each document once per range, so a
+  // device that missed 20 updates of 1,000 documents gets 1,000 joined deltas, not 20,000.
+  std::size_t range_entries = std::size_t{1} << 16;
+  std::size_t range_bytes = std::size_t{32} << 20;
+  std::size_t digest_leaf = 32;  // a node this small is listed, not split
   MessageLimits limits;
 };
 
@@ -92,6 +96,7 @@ class PeerSync {
   void send_digest(std::vector<DigestNode> nodes);
   bool send_repair_batch();
   bool send_stream_batch();
+  bool send_prepared();
   void finish_repair();
   bool send_deltas(DeltasMessage message);
   std::size_t in_flight() const { return next_number_ - 1 - acked_number_; }
@@ -117,6 +122,15 @@ class PeerSync {
   std::uint64_t digest_round_ = 0;
   bool digest_outstanding_ = false;
   std::deque<RepairDocument> repair_queue_;
+
+  // A range of the log read and joined, sent as several messages when large; only the last
+  // carries the range's end (the position the peer acknowledges).
+  struct PreparedRange {
+    std::deque<DeltaItem> items;
+    std::uint64_t from = 0;
+    std::uint64_t to = 0;
+  };
+  std::optional<PreparedRange> prepared_;
 };
 
 }  // namespace crdt::sync

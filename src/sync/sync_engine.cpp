@@ -201,6 +201,9 @@ void SyncEngine::on_established(std::uint64_t id) {
   };
   session->sync = std::make_unique<PeerSync>(replica_, *session->link, std::move(own), settings,
                                              std::move(hooks));
+  // Follow the log first: "what this side held when the session began" must include writes made
+  // since the last poll (by the app or another process).
+  poll_log();
   session->sync->start();
 }
 

@@ -3,6 +3,8 @@
 #include <string>
 #include <utility>
 
+#include "crdt/serialization/deflate.hpp"
+
 namespace crdt::sync {
 
 namespace {
@@ -57,17 +59,33 @@ Frame to_frame(const SyncStart& message) {
 }
 
 Frame to_frame(const DeltasMessage& message) {
-  return frame_of(MessageKind::deltas, write_payload([&](PayloadWriter& out) {
-                    out.write_varint(message.number);
-                    out.write_varint(message.from);
-                    out.write_varint(message.to);
-                    out.write_varint(message.items.size());
-                    for (const auto& item : message.items) {
-                      write_string(out, item.document);
-                      write_string(out, item.type);
-                      write_bytes(out, item.delta);
-                    }
-                  }));
+  Bytes body = write_payload([&](PayloadWriter& out) {
+    out.write_varint(message.number);
+    out.write_varint(message.from);
+    out.write_varint(message.to);
+    out.write_varint(message.items.size());
+    for (const auto& item : message.items) {
+      write_string(out, item.document);
+      write_string(out, item.type);
+      write_bytes(out, item.delta);
+    }
+  });
+  // Many small deltas repeat their type names and context shapes: DEFLATE takes most of it.
+  if (body.size() >= kDeflateThreshold) {
+    Bytes packed = serialization::detail::deflate_bytes(body);
+    if (packed.size() + 10 < body.size()) {
+      return frame_of(MessageKind::deltas, write_payload([&](PayloadWriter& out) {
+                        out.write_byte(1);
+                        out.write_varint(body.size());
+                        out.save_binary(packed.data(), packed.size());
+                      }));
+    }
+  }
+  Bytes payload;
+  payload.reserve(body.size() + 1);
+  payload.push_back(0);
+  payload.insert(payload.end(), body.begin(), body.end());
+  return frame_of(MessageKind::deltas, std::move(payload));
 }
 
 Frame to_frame(const AckMessage& message) {
@@ -132,7 +150,28 @@ std::optional<PayloadError> parse(ByteView payload, SyncStart& out, const Messag
 
 std::optional<PayloadError> parse(ByteView payload, DeltasMessage& out,
                                   const MessageLimits& limits) {
-  return read_payload(payload, [&](PayloadReader& in) {
+  if (payload.empty()) return PayloadError{DecodeError::truncated, "empty deltas message"};
+  Bytes inflated;
+  ByteView body = payload.subspan(1);
+  if (payload[0] == 1) {
+    std::size_t raw_size = 0;
+    std::size_t header = 0;
+    if (auto error = read_payload_prefix(
+            payload.subspan(1), [&](PayloadReader& in) { raw_size = in.read_varint(); }, header)) {
+      return error;
+    }
+    if (raw_size > limits.max_message_bytes) {
+      return PayloadError{DecodeError::too_large,
+                          "deltas of " + std::to_string(raw_size) + " bytes exceed the limit"};
+    }
+    if (!serialization::detail::inflate_bytes(payload.subspan(1 + header), raw_size, inflated)) {
+      return PayloadError{DecodeError::malformed, "compressed deltas do not inflate"};
+    }
+    body = inflated;
+  } else if (payload[0] != 0) {
+    return PayloadError{DecodeError::malformed, "unknown deltas encoding"};
+  }
+  return read_payload(body, [&](PayloadReader& in) {
     out.number = in.read_varint();
     out.from = in.read_varint();
     out.to = in.read_varint();

@@ -1,7 +1,8 @@
 // The messages of the sync protocol proper (after the handshake), and their payload formats.
 //
 //   sync_start   := mode u8 (1 replica, 2 observer) | prefixes: count, string* | label string
-//   deltas       := number varint | from varint | to varint | count | item*
+//   deltas       := encoding u8 (0 raw, 1 DEFLATE) | raw: body | DEFLATE: size varint | zlib(body)
+//     body       := number varint | from varint | to varint | count | item*
 //     item       := document string | type string | delta bytes (an encode<T> frame)
 //   ack          := number varint | to varint
 //   digest       := round varint | count | node*
@@ -40,7 +41,11 @@ struct MessageLimits {
   std::size_t max_label_bytes = 1024;
   std::size_t max_delta_bytes = std::size_t{256} << 20;
   std::size_t max_prefixes = 1024;
+  std::size_t max_message_bytes = std::size_t{256} << 20;  // a deltas body, once inflated
 };
+
+// Bodies of at least this many bytes are sent compressed when that gains.
+inline constexpr std::size_t kDeflateThreshold = 512;
 
 struct SyncStart {
   enum class Mode : std::uint8_t { replica = 1, observer = 2 };

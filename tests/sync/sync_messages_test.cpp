@@ -55,6 +55,27 @@ TEST_CASE("sync messages round-trip", "[sync][messages]") {
   CHECK(round_trip(CaughtUp{99}, MessageKind::caught_up) == CaughtUp{99});
 }
 
+TEST_CASE("large deltas messages travel compressed", "[sync][messages]") {
+  DeltasMessage many{3, 100, 200, {}};
+  for (int i = 0; i < 200; ++i) {
+    many.items.push_back({"doc/" + std::to_string(i), "lww<int64>", Bytes(40, 7)});
+  }
+  const Frame frame = to_frame(many);
+  REQUIRE(frame.payload[0] == 1);
+  CHECK(frame.payload.size() * 4 < 200 * 60);
+  DeltasMessage parsed;
+  REQUIRE_FALSE(parse(frame.payload, parsed, MessageLimits{}).has_value());
+  CHECK(parsed == many);
+  // A declared size beyond the limit is refused before inflating.
+  MessageLimits small;
+  small.max_message_bytes = 1000;
+  CHECK(parse(frame.payload, parsed, small).has_value());
+  // Damage inside the compressed stream is an error, not a crash.
+  Bytes damaged = frame.payload;
+  damaged[damaged.size() / 2] ^= 0x55;
+  CHECK(parse(damaged, parsed, MessageLimits{}).has_value());
+}
+
 TEST_CASE("sync messages refuse malformed payloads", "[sync][messages]") {
   MessageLimits limits;
   SECTION("an unknown session mode") {

@@ -1,0 +1,71 @@
+// The network benchmarks of crdt-bench: nodes syncing over 127.0.0.1, each returning JSON lines of
+// medians. What each one measures is described where it is implemented (sync_throughput.cpp,
+// catchup_bench.cpp, restart_bench.cpp, fanout_bench.cpp).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace crdt::bench {
+
+struct SyncSettings {
+  std::uint64_t updates = 100000;        // throughput mode
+  std::uint64_t latency_updates = 2000;  // latency mode
+  double rate = 500;                     // latency mode: updates per second
+  int threads = 128;  // throughput mode: writer threads (why: sync_throughput.cpp)
+  std::string durability = "normal";
+  std::string mode = "both";  // throughput, latency or both
+  int runs = 3;
+  double timeout_s = 300;  // per run, for the reader to see everything
+  bool verbose = false;
+};
+
+// The hidden `sync-reader` subcommand: the reader process of `sync`.
+struct SyncReaderSettings {
+  std::string dir;
+  std::string out;
+  std::uint64_t updates = 0;
+  std::string durability = "normal";
+  long parent = 0;
+  double timeout_s = 300;
+  bool verbose = false;
+};
+
+struct CatchupSettings {
+  std::size_t docs = 1000;
+  std::uint64_t updates = 20000;
+  double touched = 1.0;  // fraction of the documents the updates touch
+  int settle_ms = 300;   // after the setup writes, for the hub's log poll (catchup_bench.cpp)
+  std::string durability = "normal";
+  int runs = 3;
+  bool verbose = false;
+};
+
+struct RestartSettings {
+  std::size_t docs = 1000;
+  std::string durability = "normal";
+  int runs = 5;
+  bool verbose = false;
+};
+
+struct FanoutSettings {
+  std::size_t devices = 50;
+  int writes = 5;
+  std::string durability = "normal";
+  bool verbose = false;
+};
+
+// Calls `emit` with each mode's line as soon as it is measured.
+void run_sync(const SyncSettings& settings, const std::function<void(const nlohmann::json&)>& emit);
+// Returns the process's exit code.
+int run_sync_reader(const SyncReaderSettings& settings);
+nlohmann::json run_catchup(const CatchupSettings& settings);
+nlohmann::json run_restart(const RestartSettings& settings);
+nlohmann::json run_fanout(const FanoutSettings& settings);
+
+}  // namespace crdt::bench
