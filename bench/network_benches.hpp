@@ -17,7 +17,9 @@ struct SyncSettings {
   std::uint64_t updates = 100000;        // throughput mode
   std::uint64_t latency_updates = 2000;  // latency mode
   double rate = 500;                     // latency mode: updates per second
-  int threads = 128;  // throughput mode: writer threads (why: sync_throughput.cpp)
+  // Throughput mode: 0 issues from one thread with Node::update_async (group commit without a
+  // thread per pending update); N > 0 uses N threads calling the blocking Node::update.
+  int threads = 0;
   std::string durability = "normal";
   std::string mode = "both";  // throughput, latency or both
   int runs = 3;

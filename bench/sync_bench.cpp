@@ -34,8 +34,10 @@ std::function<std::optional<int>()> add_network_benches(CLI::App& app) {
   sync_command->add_option("--latency-updates", sync->latency_updates, "updates in latency mode");
   sync_command->add_option("--rate", sync->rate, "latency mode: updates per second")
       ->check(CLI::PositiveNumber);
-  sync_command->add_option("--threads", sync->threads, "throughput mode: writer threads")
-      ->check(CLI::Range(1, 256));
+  sync_command
+      ->add_option("--threads", sync->threads,
+                   "throughput mode: writer threads calling update (0: one thread, update_async)")
+      ->check(CLI::Range(0, 256));
   sync_command->add_option("--mode", sync->mode, "throughput, latency or both")
       ->check(CLI::IsMember({"throughput", "latency", "both"}));
   sync_command->add_option("--runs", sync->runs, "runs; each figure is the median")

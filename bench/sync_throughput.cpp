@@ -28,9 +28,11 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <exception>
 #include <fstream>
 #include <functional>
+#include <future>
 #include <iostream>
 #include <mutex>
 #include <signal.h>
@@ -166,7 +168,28 @@ std::vector<std::int64_t> issue_updates(sync::Node& writer, const Phase& phase) 
       });
     });
   };
-  if (phase.rate > 0) {
+  if (phase.rate == 0 && phase.threads == 0) {
+    // Asynchronous: one thread issues updates without waiting for each (Node::update_async); an
+    // update is acknowledged when its future is ready (durable). At most kInFlight are pending.
+    constexpr std::size_t kInFlight = 8192;
+    std::deque<std::future<Map>> pending;
+    for (std::uint64_t k = 0; k < phase.updates; ++k) {
+      const std::int64_t called = now_ns();
+      pending.push_back(writer.update_async<Map>(
+          kDoc, [&issued, &assigned, &keys, called](Map& map, persist::Writer& w) {
+            const std::uint64_t i = ++assigned;
+            issued[i] = called;
+            return map.update(w.replica(), keys[i % kKeys], [&](MVRegister<std::string>& r) {
+              return r.write(w.replica(), std::to_string(i));
+            });
+          }));
+      while (pending.size() > kInFlight) {
+        pending.front().get();
+        pending.pop_front();
+      }
+    }
+    for (auto& future : pending) future.get();
+  } else if (phase.rate > 0) {
     const auto start = Clock::now();
     const double period_ns = 1e9 / phase.rate;
     for (std::uint64_t k = 0; k < phase.updates; ++k) {
@@ -259,6 +282,8 @@ nlohmann::json measure(const SyncSettings& settings, const Phase& phase) {
                       {"processes", 2}};
   if (phase.rate > 0) {
     line["rate"] = phase.rate;
+  } else if (phase.threads == 0) {
+    line["writer"] = "one thread, update_async";
   } else {
     line["threads"] = phase.threads;
   }

@@ -25,12 +25,43 @@ GroupCommitStats SharedStore::stats() const {
   return out;
 }
 
+SharedStore::~SharedStore() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  committer_wake_.notify_all();
+  if (committer_.joinable()) committer_.join();
+}
+
 void SharedStore::submit(Request& request) {
   std::unique_lock lock(mutex_);
   queue_.push_back(&request);
   request.wake.wait(lock, [&] { return request.done || queue_.front() == &request; });
   if (request.done) return;
+  lead(lock, &request);
+}
 
+void SharedStore::submit_async(Request* request) {
+  std::unique_lock lock(mutex_);
+  queue_.push_back(request);
+  if (!committer_.joinable()) committer_ = std::thread([this] { run_committer(); });
+  if (queue_.front() == request) committer_wake_.notify_one();
+}
+
+void SharedStore::run_committer() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    committer_wake_.wait(lock, [&] {
+      return (!queue_.empty() && queue_.front()->finish != nullptr) ||
+             (stopping_ && queue_.empty());
+    });
+    if (queue_.empty()) return;  // stopping, with nothing left to write
+    lead(lock, queue_.front());
+  }
+}
+
+void SharedStore::lead(std::unique_lock<std::mutex>& lock, Request* front) {
   // The front of the queue writes; copied because later arrivals may reallocate the deque.
   std::vector<Request*> group;
   try {
@@ -38,27 +69,44 @@ void SharedStore::submit(Request& request) {
                  queue_.begin() + static_cast<std::ptrdiff_t>(std::min(queue_.size(), max_group_)));
   } catch (...) {
     group.clear();
-    request.error = std::current_exception();
+    front->error = std::current_exception();
   }
-  if (group.empty()) group.push_back(&request);
+  if (group.empty()) group.push_back(front);
   ++stats_.transactions;
   stats_.largest_group = std::max<std::uint64_t>(stats_.largest_group, group.size());
   lock.unlock();
-  if (!request.error) {
+  bool committed = false;
+  if (!front->error) {
     std::lock_guard store_lock(store_mutex_);
     write_group(group);
+    for (Request* member : group) committed = committed || !member->error;
   }
+  if (committed && commit_listener_) commit_listener_();
   lock.lock();
+  std::vector<Request*> finished;
   for (Request* member : group) {
     queue_.pop_front();
     ++stats_.updates;
     if (member->error) ++stats_.failed;
-    if (member != &request) {
+    if (member->finish != nullptr) {
+      finished.push_back(member);
+    } else if (member != front) {
       member->done = true;
       member->wake.notify_one();
     }
   }
-  if (!queue_.empty()) queue_.front()->wake.notify_one();
+  if (!queue_.empty()) {
+    if (queue_.front()->finish != nullptr) {
+      committer_wake_.notify_one();
+    } else {
+      queue_.front()->wake.notify_one();
+    }
+  }
+  lock.unlock();
+  // Outcomes of asynchronous updates are handed over outside the lock: a continuation may queue
+  // more updates.
+  for (Request* member : finished) member->finish(member);
+  lock.lock();
 }
 
 void SharedStore::write_group(const std::vector<Request*>& group) {
@@ -76,7 +124,8 @@ void SharedStore::write_group(const std::vector<Request*>& group) {
   }
   // A lone request needs no savepoint: its failure rolls back a transaction holding only itself.
   const bool isolate = group.size() > 1;
-  for (Request* member : group) {
+  // Runs one request in its own savepoint; false when the whole transaction is lost.
+  const auto write_one = [&](Request* member) {
     const HlcStamp stored_clock = impl.stored_clock;
     try {
       std::optional<sqlite::Savepoint> savepoint;
@@ -93,9 +142,50 @@ void SharedStore::write_group(const std::vector<Request*>& group) {
         // left to commit, and the cause is the same for all.
         store_.abort_batch();
         fail_all_written(member->error);
+        return false;
+      }
+    }
+    return true;
+  };
+  for (std::size_t i = 0; i < group.size();) {
+    // Consecutive updates of one document are joined into one delta: one log entry and one row
+    // update instead of one each, which is most of the cost of a busy document.
+    std::size_t end = i + 1;
+    while (end < group.size() && group[end]->doc == group[i]->doc &&
+           group[end]->type == group[i]->type) {
+      ++end;
+    }
+    if (end - i > 1) {
+      std::vector<const Store::Mutator*> mutators;
+      for (std::size_t k = i; k < end; ++k) mutators.push_back(group[k]->mutate);
+      const HlcStamp stored_clock = impl.stored_clock;
+      bool joined = false;
+      try {
+        sqlite::Savepoint savepoint(impl.connection());
+        joined = store_.update_run(group[i]->doc, *group[i]->type, mutators);
+        if (joined) savepoint.release();
+      } catch (...) {
+        joined = false;
+      }
+      if (joined) {
+        i = end;
+        continue;
+      }
+      // A mutator threw (or the run failed): back to one savepoint each, so the failure stays
+      // with its own caller. The mutators run again on the state as it was before the run.
+      impl.stored_clock = stored_clock;
+      impl.batch_failed = false;
+      if (!impl.connection().in_transaction()) {
+        store_.abort_batch();
+        fail_all_written(std::make_exception_ptr(
+            Error(ErrorCode::io, impl.file, "the transaction was lost while joining updates")));
         return;
       }
     }
+    for (std::size_t k = i; k < end; ++k) {
+      if (!write_one(group[k])) return;
+    }
+    i = end;
   }
   try {
     store_.commit_batch();

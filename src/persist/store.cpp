@@ -140,6 +140,10 @@ void Store::Impl::open_for_writing() {
   }
   if (options.durability == Durability::normal) conn.exec("PRAGMA synchronous = NORMAL");
   load_identity();
+  if (options.background_checkpoint.count() > 0) {
+    conn.exec("PRAGMA wal_autocheckpoint = 0");
+    checkpointer = std::make_unique<Checkpointer>(file, options.background_checkpoint);
+  }
 }
 
 void Store::Impl::open_for_reading() {
@@ -426,6 +430,7 @@ void Store::close() {
   Impl& impl = *impl_;
   if (impl.batch) abort_batch();
   impl.cache.clear();
+  impl.checkpointer.reset();
   if (impl.session_token) {
     // A fully synchronous commit also makes every earlier normal-mode commit durable (the WAL is
     // written in order), so removing the session row is the clean-shutdown mark.
@@ -475,6 +480,47 @@ void Store::update_erased(std::string_view doc, const DocumentType& type, const 
     if (impl.batch) impl.batch_failed = true;
     throw;
   }
+}
+
+bool Store::update_run(std::string_view doc, const DocumentType& type,
+                       const std::vector<const Mutator*>& mutators) {
+  Impl& impl = *impl_;
+  impl.require_writable();
+  WriteScope scope(impl);
+  impl.refresh_identity();
+  CachedDocument* document = impl.load(doc, &type);
+  const bool exists = document != nullptr;
+  if (!exists)
+    document = impl.cache.put(doc, CachedDocument{type.tag(), 0, false, type.create(), 0});
+  impl.touched(doc);
+  std::unique_ptr<AnyDocument> joined;
+  std::string error;
+  try {
+    for (const Mutator* mutate : mutators) {
+      Writer writer(impl.replica, impl.clock, doc);
+      std::optional<std::vector<std::uint8_t>> frame = (*mutate)(*document->state, writer);
+      if (!frame) continue;
+      if (!joined) {
+        joined = type.decode(*frame, SIZE_MAX, error);
+      } else if (!joined->merge_frame(*frame, SIZE_MAX, error)) {
+        joined.reset();
+      }
+      if (!joined) impl.corrupt("a delta of " + std::string(doc) + " does not decode: " + error);
+    }
+  } catch (...) {
+    // The caller rolls the run back and retries its updates one by one, each failure its own.
+    impl.cache.erase(doc);
+    return false;
+  }
+  if (!joined) {
+    if (!exists) impl.cache.erase(doc);
+    return true;
+  }
+  impl.store_clock();
+  document->removed = false;
+  impl.record_delta(doc, *document, exists, joined->encode(), impl.replica);
+  scope.commit();
+  return true;
 }
 
 void Store::begin_batch() {

@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "checkpointer.hpp"
 #include "crdt/causal/hybrid_logical_clock.hpp"
 #include "crdt/causal/replica_id.hpp"
 #include "crdt/persist/options.hpp"
@@ -36,6 +37,7 @@ struct Store::Impl {
   std::string file;
   Options options;
   std::unique_ptr<sqlite::Connection> db;
+  std::unique_ptr<Checkpointer> checkpointer;  // with Options::background_checkpoint
   ReplicaId replica;
   std::uint64_t incarnation = 0;
   std::string label;

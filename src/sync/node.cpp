@@ -1,5 +1,6 @@
 #include "crdt/sync/node.hpp"
 
+#include <atomic>
 #include <future>
 #include <stdexcept>
 #include <thread>
@@ -11,14 +12,16 @@
 
 namespace crdt::sync {
 
-// Members in construction order: the store outlives the engine, the loop outlives the transport.
+// Members in construction order, destroyed the other way: the engine goes first, then the store
+// (whose committer thread may still wake the loop), then the transport and the loop.
 struct Node::Impl {
-  persist::SharedStore store;
   AsioEventLoop loop;
   std::unique_ptr<TcpTransport> transport;
+  persist::SharedStore store;
   std::unique_ptr<SyncEngine> engine;
   std::thread::id loop_thread;
-  bool stopped = false;
+  std::atomic<bool> poll_requested{false};
+  std::atomic<bool> stopped{false};
 
   explicit Impl(persist::Store opened) : store(std::move(opened)) {}
 
@@ -51,7 +54,12 @@ void Subscription::reset() {
 
 std::unique_ptr<Node> Node::open(const std::string& file, NodeOptions options,
                                  persist::Options store_options) {
+  if (store_options.background_checkpoint.count() == 0) {
+    store_options.background_checkpoint = std::chrono::milliseconds(100);
+  }
   auto impl = std::make_unique<Impl>(persist::Store::open(file, std::move(store_options)));
+  // Every committed group, whichever thread wrote it, wakes the engine to send it.
+  impl->store.set_commit_listener([&ref = *impl] { Node::notify_loop(ref); });
   TcpOptions tcp;
   tcp.max_queued_bytes = options.max_send_queue;
   impl->transport = std::make_unique<TcpTransport>(impl->loop, tcp);
@@ -106,8 +114,15 @@ bool Node::remove(std::string_view doc) {
 
 void Node::log_advanced() {
   if (impl_->stopped) return;
-  Impl& impl = *impl_;
+  notify_loop(*impl_);
+}
+
+void Node::notify_loop(Impl& impl) {
+  if (impl.stopped) return;
+  // One wake-up for any number of writes made before the loop gets to it.
+  if (impl.poll_requested.exchange(true)) return;
   impl.loop.post([&impl] {
+    impl.poll_requested = false;
     if (impl.engine) impl.engine->log_advanced();
   });
 }

@@ -66,7 +66,9 @@ TEST_CASE("SharedStore: many threads incrementing lose no increment across a reo
     }
     Store store = Store::open(file, options);
     CHECK(store.read<crdt::PNCounter>("likes")->value() == kThreads * kIncrements);
-    CHECK(store.status().log_entries == kThreads * kIncrements);
+    // Consecutive updates of the document in a group were joined: fewer entries, same value.
+    CHECK(store.status().log_entries <= kThreads * kIncrements);
+    CHECK(store.status().log_entries >= 1);
     CHECK(store.integrity_check() == "ok");
   }
 

@@ -52,6 +52,11 @@ struct Options {
   // acknowledge() truncates what every known peer has acknowledged.
   bool truncate_on_acknowledge = true;
 
+  // Checkpoint the WAL from a background thread this often instead of inside the commit that
+  // crosses SQLite's threshold, which is where a normal-mode commit otherwise waits for the disk
+  // (a latency spike every few hundred commits). 0 keeps SQLite's automatic checkpoints. The
+  // sync Node turns it on; a short-lived process (the `crdt` command) has no use for it.
+  std::chrono::milliseconds background_checkpoint{0};
   // Refuse to grow the file beyond this many pages (Error(storage_full)); 0 means no limit.
   std::uint64_t max_pages = 0;
   // Largest stored row decoded, and largest remote delta accepted, in bytes.

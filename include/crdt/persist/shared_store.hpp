@@ -9,12 +9,15 @@
 // - Durable on return, as with Store::update: a call returns (or throws) only after the
 //   transaction holding its update has committed (or failed). Its return value, or its exception,
 //   goes to that caller alone.
-// - Isolation: each update of a group runs inside its own savepoint, in arrival order, and sees
-//   the updates before it. A mutator that throws (or an update that fails, e.g. a wrong type) is
-//   rolled back alone and its exception is rethrown to its caller; the others in the group still
-//   commit. Only a failure of the group's transaction itself (its COMMIT, or a disk error after
-//   which SQLite abandons the transaction) fails every caller in it that had not already failed,
-//   and then none of their updates was written.
+// - Isolation: each update of a group runs in arrival order and sees the updates before it. A
+//   mutator that throws (or an update that fails, e.g. a wrong type) is rolled back alone and its
+//   exception is rethrown to its caller; the others in the group still commit. Consecutive
+//   updates of one document are joined into one delta (one log entry, one row write); if one of
+//   them throws, that run is rolled back and its updates are written again one by one, each in
+//   its own savepoint, so their mutators may run twice (they must not count on running once). Only
+//   a failure of the group's transaction itself (its COMMIT, or a disk error after which SQLite
+//   abandons the transaction) fails every caller in it that had not already failed, and then none
+//   of their updates was written.
 // - A mutator may run on another caller's thread (whichever thread writes the group) while its
 //   own caller waits; it must not call back into this SharedStore or its Store.
 // - Reads and with_store() wait for a transaction in flight; they never see a group half-written.
@@ -26,10 +29,12 @@
 #include <deque>
 #include <exception>
 #include <functional>
+#include <future>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -62,6 +67,23 @@ class SharedStore {
   template <class T, class F>
   auto update(std::string_view doc, F&& f);
 
+  // As update(), without waiting: the future holds f's result, or its exception, once the
+  // transaction holding the update committed (or failed). Updates are written in the order they
+  // were queued, by the thread at the front of the queue or, when an asynchronous update is at
+  // the front, by the store's committer thread; so one thread issuing many of these gets them
+  // committed in groups. f runs on that other thread and must stay valid until then (it is
+  // moved into the request).
+  template <class T, class F>
+  auto update_async(std::string doc, F f) -> std::future<std::invoke_result_t<F&, T&, Writer&>>;
+
+  // Called, on the writing thread, after every group that committed at least one update: how a
+  // sync engine learns of new log entries without polling. Set it before sharing the store.
+  void set_commit_listener(std::function<void()> listener) {
+    commit_listener_ = std::move(listener);
+  }
+
+  ~SharedStore();
+
   template <class T>
   std::optional<T> read(std::string_view doc) {
     std::lock_guard lock(store_mutex_);
@@ -85,7 +107,28 @@ class SharedStore {
     std::exception_ptr error;
     bool done = false;
     std::condition_variable wake;
+    // Set for an asynchronous request, which owns itself: called once its group ended, it hands
+    // the outcome over and deletes the request.
+    void (*finish)(Request*) = nullptr;
   };
+
+  template <class T, class F, class R>
+  struct AsyncRequest : Request {
+    AsyncRequest(std::string doc_id, F f) : id(std::move(doc_id)), fn(std::move(f)) {}
+    std::string id;
+    F fn;
+    R result{};
+    Store::Mutator mutator;
+    std::promise<R> promise;
+  };
+
+  // Queues an asynchronous request (owned by the queue from now on).
+  void submit_async(Request* request);
+  // Writes groups from the front of the queue while the front is an asynchronous request.
+  void run_committer();
+  // With `lock` held and `front` at the front of the queue: writes one group, then hands every
+  // member its outcome. Returns with `lock` held.
+  void lead(std::unique_lock<std::mutex>& lock, Request* front);
 
   // Queues `request` and returns once the transaction holding it has ended; its error, if any,
   // is left in request.error.
@@ -99,6 +142,11 @@ class SharedStore {
   mutable std::mutex mutex_;  // guards queue_ and stats_
   std::deque<Request*> queue_;
   GroupCommitStats stats_;
+  std::function<void()> commit_listener_;
+  // The committer thread, started by the first asynchronous update.
+  std::thread committer_;
+  std::condition_variable committer_wake_;
+  bool stopping_ = false;
 };
 
 template <class T, class F>
@@ -112,6 +160,29 @@ auto SharedStore::update(std::string_view doc, F&& f) {
   submit(request);
   if (request.error) std::rethrow_exception(request.error);
   return result;
+}
+
+template <class T, class F>
+auto SharedStore::update_async(std::string doc, F f)
+    -> std::future<std::invoke_result_t<F&, T&, Writer&>> {
+  using R = std::invoke_result_t<F&, T&, Writer&>;
+  auto* request = new AsyncRequest<T, F, R>(std::move(doc), std::move(f));
+  request->doc = request->id;
+  request->type = &document_type<T>();
+  request->mutator = Store::typed_mutator<T>(request->fn, request->result);
+  request->mutate = &request->mutator;
+  request->finish = [](Request* base) {
+    auto* self = static_cast<AsyncRequest<T, F, R>*>(base);
+    if (self->error) {
+      self->promise.set_exception(self->error);
+    } else {
+      self->promise.set_value(std::move(self->result));
+    }
+    delete self;
+  };
+  auto future = request->promise.get_future();
+  submit_async(request);
+  return future;
 }
 
 }  // namespace crdt::persist

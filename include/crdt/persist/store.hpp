@@ -201,6 +201,11 @@ class Store {
   // frame, or nullopt to write nothing.
   using Mutator = std::function<std::optional<std::vector<std::uint8_t>>(AnyDocument&, Writer&)>;
   void update_erased(std::string_view doc, const DocumentType& type, const Mutator& mutate);
+  // Runs several mutators on one document, in order, and records their deltas joined as one
+  // (one log entry, one row update). False, with nothing recorded and the cached state dropped,
+  // when a mutator threw: the caller then rolls back and runs them one by one.
+  bool update_run(std::string_view doc, const DocumentType& type,
+                  const std::vector<const Mutator*>& mutators);
   // The Mutator of a typed update: runs f, keeps its return value in `result`, encodes the delta.
   template <class T, class F, class Result>
   static Mutator typed_mutator(F& f, Result& result);

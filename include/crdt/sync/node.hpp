@@ -80,6 +80,13 @@ class Node {
     log_advanced();
     return result;
   }
+  // As update(), without waiting (SharedStore::update_async): the future is ready once the
+  // update is durable; it is pushed to peers then. One thread issuing many of these gets them
+  // committed, and sent, in groups.
+  template <class T, class F>
+  auto update_async(std::string doc, F f) {
+    return store().update_async<T>(std::move(doc), std::move(f));
+  }
   template <class T>
   std::optional<T> read(std::string_view doc) {
     return store().read<T>(doc);
@@ -133,6 +140,7 @@ class Node {
   friend class Subscription;
   explicit Node(std::unique_ptr<Impl> impl);
   void log_advanced();
+  static void notify_loop(Impl& impl);
   void unsubscribe(std::uint64_t id);
 
   template <class T>
