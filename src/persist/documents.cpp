@@ -115,6 +115,11 @@ bool Store::remove(std::string_view doc) {
       insert->bind_null(5);
     }
     insert->run();
+    if (baseline) {
+      // Replicated like a delta, so every peer removes what this replica observed.
+      impl.append_log(doc, std::string(kRemovalTypePrefix) + document->type, *baseline,
+                      impl.replica);
+    }
     scope.commit();
   } catch (...) {
     impl.cache.erase(doc);
@@ -122,6 +127,14 @@ bool Store::remove(std::string_view doc) {
     throw;
   }
   return true;
+}
+
+std::optional<RemovalRecord> Store::removal_record(std::string_view doc) {
+  auto row =
+      impl_->connection().cached("SELECT type, baseline FROM removed_documents WHERE id = ?1");
+  row->bind(1, doc);
+  if (!row->step() || row->is_null(1)) return std::nullopt;
+  return RemovalRecord{row->text(0), row->blob(1)};
 }
 
 std::optional<std::vector<std::uint8_t>> Store::baseline_frame(std::string_view doc,

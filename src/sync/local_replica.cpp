@@ -77,8 +77,13 @@ std::vector<persist::LogEntry> LocalReplica::entries_since(std::uint64_t after, 
 const persist::DocumentType* LocalReplica::type(const std::string& tag) {
   auto it = types_.find(tag);
   if (it != types_.end()) return it->second;
+  // A removal record's baseline is a state of the document's type, and joins like one.
+  const std::string_view name =
+      std::string_view(tag).starts_with(persist::kRemovalTypePrefix)
+          ? std::string_view(tag).substr(persist::kRemovalTypePrefix.size())
+          : std::string_view(tag);
   const persist::DocumentType* found =
-      store_.with_store([&](persist::Store& s) { return s.find_type(tag); });
+      store_.with_store([&](persist::Store& s) { return s.find_type(name); });
   if (found != nullptr) types_.emplace(tag, found);
   return found;
 }
@@ -146,11 +151,17 @@ MergeOutcome LocalReplica::merge(const std::vector<DeltaItem>& items, ReplicaId 
 void LocalReplica::touched(const std::string& id) { stale_.insert(id); }
 
 Bytes LocalReplica::context_bytes(const std::string& id, const std::string& type) {
+  const persist::DocumentType* doc_type = this->type(type);  // outside: it takes the store too
   const VersionVector context = store_.with_store([&](persist::Store& s) -> VersionVector {
     auto info = s.info(id, true);
     if (info && info->type == type) return s.context(id);
-    auto frame = s.conflict_state(id, type);
-    const persist::DocumentType* doc_type = s.find_type(type);
+    std::optional<Bytes> frame;
+    if (std::string_view(type).starts_with(persist::kRemovalTypePrefix)) {
+      auto record = s.removal_record(id);
+      if (record) frame = std::move(record->baseline);
+    } else {
+      frame = s.conflict_state(id, type);
+    }
     if (!frame || doc_type == nullptr) return {};
     std::string error;
     auto state = doc_type->decode(*frame, SIZE_MAX, error);
@@ -169,6 +180,10 @@ std::optional<Bytes> LocalReplica::delta_for(const std::string& id, const std::s
   return store_.with_store([&](persist::Store& s) -> std::optional<Bytes> {
     auto info = s.info(id, true);
     if (info && info->type == type) return s.delta_since(id, known);
+    if (std::string_view(type).starts_with(persist::kRemovalTypePrefix)) {
+      auto record = s.removal_record(id);
+      return record ? std::optional<Bytes>(std::move(record->baseline)) : std::nullopt;
+    }
     return s.conflict_state(id, type);
   });
 }
@@ -180,6 +195,12 @@ std::vector<DigestIndex::Part> LocalReplica::parts_of(
   parts.push_back({type, DigestIndex::hash_of(id, type, context_bytes(id, type))});
   for (const auto& other : conflict_types) {
     parts.push_back({other, DigestIndex::hash_of(id, other, context_bytes(id, other))});
+  }
+  // A removal record is state a peer must learn too.
+  const auto removal = store_.with_store([&](persist::Store& s) { return s.removal_record(id); });
+  if (removal) {
+    const std::string record = std::string(persist::kRemovalTypePrefix) + removal->type;
+    parts.push_back({record, DigestIndex::hash_of(id, record, context_bytes(id, record))});
   }
   return parts;
 }

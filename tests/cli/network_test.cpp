@@ -286,3 +286,27 @@ TEST_CASE("network: usage errors", "[network]") {
   write_file(cli.file("empty"), "");
   CHECK(cli("sync", {"--peer", "127.0.0.1:1", "--secret-file", cli.file("empty")}).exit_code == 1);
 }
+
+TEST_CASE("network: removing a counter or a register removes it on every replica", "[network]") {
+  Cli cli;
+  const std::string hub = cli.file("hub.db"), device = cli.file("device.db");
+  Server server(hub, cli.file("hub.log"));
+  REQUIRE(cli.on(device, "counter inc", {"visits", "5"}).exit_code == 0);
+  REQUIRE(cli.on(device, "lww set", {"title", "draft"}).exit_code == 0);
+  REQUIRE(cli.on(device, "sync", {"--peer", server.address()}).exit_code == 0);
+  REQUIRE(value_of(cli, hub, "visits") == 5);
+  // Removed on the device; meanwhile, concurrently, the hub counts 2 more.
+  REQUIRE(cli.on(device, "rm", {"visits"}).exit_code == 0);
+  REQUIRE(cli.on(device, "rm", {"title"}).exit_code == 0);
+  REQUIRE(cli.on(hub, "counter inc", {"visits", "2"}).exit_code == 0);
+  const Run sync = cli.on(device, "sync", {"--peer", server.address()});
+  INFO(sync.err);
+  REQUIRE(sync.exit_code == 0);
+  server.stop(SIGTERM);
+  for (const auto* db : {&hub, &device}) {
+    INFO(*db);
+    // What the removal observed is gone everywhere; the concurrent increments stay.
+    CHECK(value_of(cli, *db, "visits") == 2);
+    CHECK(cli.on(*db, "get", {"title"}).exit_code == 1);
+  }
+}

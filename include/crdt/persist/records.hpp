@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "crdt/causal/replica_id.hpp"
@@ -58,6 +59,17 @@ struct ConflictInfo {
   std::string id;
   std::string type;  // the type of the kept state (not the document's)
   std::uint64_t updated_ms = 0;
+};
+
+// The removal of a document whose type cannot cancel what it observed (PNCounter,
+// BoundedCounter, LWWRegister): the state the removal observed, which every replica subtracts
+// (Store::remove). It travels between replicas as a log entry of type kRemovalTypePrefix + the
+// document's type, whose delta is the baseline; baselines of concurrent removals join.
+inline constexpr std::string_view kRemovalTypePrefix = "removed:";
+
+struct RemovalRecord {
+  std::string type;                    // the document's type
+  std::vector<std::uint8_t> baseline;  // an encode<T> frame of the observed state
 };
 
 // The result of merging a remote delta.

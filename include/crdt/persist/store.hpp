@@ -112,10 +112,14 @@ class Store {
   // later merge of old content does not bring it back; the document shows again when something
   // new arrives. For PNCounter, BoundedCounter and LWWRegister the observed state is kept as a
   // baseline (removed_baseline): the document continues from it, so no event is issued twice, and
-  // a reader that wants the value "since the removal" subtracts the baseline's. Returns false if
-  // there was nothing to remove.
+  // a reader that wants the value "since the removal" subtracts the baseline's. That baseline is
+  // appended to the log as a removal record (records.hpp), so peers remove the same observed
+  // state. Returns false if there was nothing to remove.
   bool remove(std::string_view doc);
 
+  // The removal record of `doc` (records.hpp), for the types that keep a baseline; nullopt if
+  // it has none.
+  std::optional<RemovalRecord> removal_record(std::string_view doc);
   // The state a removal observed, for the types that keep a baseline; nullopt otherwise.
   template <class T>
   std::optional<T> removed_baseline(std::string_view doc);
@@ -136,6 +140,9 @@ class Store {
   const DocumentType* find_type(std::string_view tag) const;
 
   // Merges a remote delta (an encode<T> frame of type `type`) into `doc`, creating it if needed.
+  // A type kRemovalTypePrefix + T is a removal record: its baseline joins the local one, is
+  // merged into the document, and the document counts as removed unless something happened
+  // that the joined baseline had not observed.
   // A delta that changed the state is appended to the delta log with its origin (so it can be
   // relayed) and reported with its seq; one that changed nothing is not logged. If `doc` exists
   // with another type, the delta is merged into a conflict state of its own type beside the
@@ -231,6 +238,8 @@ class Store {
     return typed->value();
   }
   [[noreturn]] static void throw_wrong_type(const DocumentType& expected);
+  MergeResult merge_removal(std::string_view doc, std::string_view tag,
+                            std::span<const std::uint8_t> baseline, ReplicaId origin);
 
   std::unique_ptr<Impl> impl_;
 };

@@ -242,8 +242,10 @@ void Cluster::write(SimNode& node) {
       }
       break;
     default: {
-      static const char* kRemovable[] = {"set/0", "cart/0", "text/0", "cc/0", "mv/0"};
-      const std::string doc = kRemovable[draw(0, 4)];
+      // Dotted types remove with a delta; counters and LWW registers with a removal record.
+      static const char* kRemovable[] = {"set/0", "cart/0", "text/0", "cc/0",
+                                         "mv/0",  "pn/0",   "lww/0",  "bc/0"};
+      const std::string doc = kRemovable[draw(0, 7)];
       node.store->with_store([&](persist::Store& s) { s.remove(doc); });
       node.engine->log_advanced();
       break;
@@ -265,6 +267,12 @@ std::map<std::pair<std::string, std::string>, DocumentState> Cluster::states(Sim
     for (const auto& conflict : s.conflicts()) {
       auto frame = s.conflict_state(conflict.id, conflict.type);
       if (frame) out[{conflict.id, conflict.type}] = decoded(conflict.type, *frame);
+    }
+    for (const auto& info : s.list_with_removed()) {
+      if (auto record = s.removal_record(info.id)) {
+        out[{info.id, std::string(persist::kRemovalTypePrefix) + record->type}] =
+            decoded(record->type, record->baseline);
+      }
     }
   });
   return out;
