@@ -454,16 +454,22 @@ const std::string& Store::file() const { return impl_->file; }
 
 // --- Store: typed updates and batches --------------------------------------------------------
 
+CachedDocument* Store::Impl::prepare_update(std::string_view doc, const DocumentType& type,
+                                            bool& exists) {
+  refresh_identity();
+  CachedDocument* document = load(doc, &type);
+  exists = document != nullptr;
+  if (!exists) document = cache.put(doc, CachedDocument{type.tag(), 0, false, type.create(), 0});
+  touched(doc);
+  return document;
+}
+
 void Store::update_erased(std::string_view doc, const DocumentType& type, const Mutator& mutate) {
   Impl& impl = *impl_;
   impl.require_writable();
   WriteScope scope(impl);
-  impl.refresh_identity();
-  CachedDocument* document = impl.load(doc, &type);
-  const bool exists = document != nullptr;
-  if (!exists)
-    document = impl.cache.put(doc, CachedDocument{type.tag(), 0, false, type.create(), 0});
-  impl.touched(doc);
+  bool exists = false;
+  CachedDocument* document = impl.prepare_update(doc, type, exists);
   try {
     Writer writer(impl.replica, impl.clock, doc);
     std::optional<std::vector<std::uint8_t>> frame = mutate(*document->state, writer);
@@ -487,12 +493,8 @@ bool Store::update_run(std::string_view doc, const DocumentType& type,
   Impl& impl = *impl_;
   impl.require_writable();
   WriteScope scope(impl);
-  impl.refresh_identity();
-  CachedDocument* document = impl.load(doc, &type);
-  const bool exists = document != nullptr;
-  if (!exists)
-    document = impl.cache.put(doc, CachedDocument{type.tag(), 0, false, type.create(), 0});
-  impl.touched(doc);
+  bool exists = false;
+  CachedDocument* document = impl.prepare_update(doc, type, exists);
   std::unique_ptr<AnyDocument> joined;
   std::string error;
   try {

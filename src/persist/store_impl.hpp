@@ -81,6 +81,9 @@ struct Store::Impl {
   // Records a delta applied to `document` (already merged into its cached state): appends it to
   // the log and the pending deltas, writes the document row, folds past the thresholds. Returns
   // the seq.
+  // Inside a write scope: the document an update works on, created (bottom) if absent; `exists`
+  // tells which.
+  CachedDocument* prepare_update(std::string_view doc, const DocumentType& type, bool& exists);
   std::uint64_t record_delta(std::string_view id, CachedDocument& document, bool exists,
                              std::span<const std::uint8_t> delta, ReplicaId origin);
   void write_document_row(std::string_view id, CachedDocument& document, bool exists,
