@@ -205,39 +205,35 @@ std::vector<DigestIndex::Part> LocalReplica::parts_of(
   return parts;
 }
 
-void LocalReplica::refresh(const std::string& id) {
-  auto info = store_.with_store([&](persist::Store& s) { return s.info(id, true); });
-  if (!info) {
-    index_.erase(id);
-    return;
-  }
-  std::vector<std::string> conflict_types;
-  for (const auto& conflict : store_.with_store([](persist::Store& s) { return s.conflicts(); })) {
-    if (conflict.id == id) conflict_types.push_back(conflict.type);
-  }
-  index_.put(id, parts_of(id, info->type, conflict_types));
-}
-
 const DigestIndex& LocalReplica::digests() {
+  if (index_built_ && stale_.empty()) return index_;
+  // The type-conflict states of every document, read once for the whole refresh.
+  std::map<std::string, std::vector<std::string>, std::less<>> conflict_types;
+  for (const auto& conflict : store_.with_store([](persist::Store& s) { return s.conflicts(); })) {
+    conflict_types[conflict.id].push_back(conflict.type);
+  }
+  static const std::vector<std::string> kNone;
+  const auto put = [&](const std::string& id, const std::string& type) {
+    auto it = conflict_types.find(id);
+    index_.put(id, parts_of(id, type, it == conflict_types.end() ? kNone : it->second));
+  };
   if (!index_built_) {
     index_built_ = true;
-    stale_.clear();
     index_.clear();
-    const auto all = store_.with_store([](persist::Store& s) { return s.list_with_removed(); });
-    std::map<std::string, std::vector<std::string>> conflict_types;
-    for (const auto& conflict :
-         store_.with_store([](persist::Store& s) { return s.conflicts(); })) {
-      conflict_types[conflict.id].push_back(conflict.type);
+    for (const auto& info :
+         store_.with_store([](persist::Store& s) { return s.list_with_removed(); })) {
+      put(info.id, info.type);
     }
-    static const std::vector<std::string> kNone;
-    for (const auto& info : all) {
-      auto it = conflict_types.find(info.id);
-      index_.put(info.id,
-                 parts_of(info.id, info.type, it == conflict_types.end() ? kNone : it->second));
+  } else {
+    for (const auto& id : stale_) {
+      auto info = store_.with_store([&](persist::Store& s) { return s.info(id, true); });
+      if (info) {
+        put(id, info->type);
+      } else {
+        index_.erase(id);
+      }
     }
-    return index_;
   }
-  for (const auto& id : stale_) refresh(id);
   stale_.clear();
   return index_;
 }

@@ -71,7 +71,6 @@ class LocalReplica {
   const persist::DocumentType* type(const std::string& tag);
 
  private:
-  void refresh(const std::string& id);
   std::vector<DigestIndex::Part> parts_of(const std::string& id, const std::string& type,
                                           const std::vector<std::string>& conflict_types);
 
