@@ -94,10 +94,11 @@ void PeerSync::begin_outbound() {
   std::optional<std::uint64_t> acknowledged;
   std::uint64_t truncated = 0;
   replica_.store().with_store([&](persist::Store& s) {
-    for (const auto& info : s.peers()) {
+    const persist::Status status = s.status();  // holds the peers too: one read of both
+    for (const auto& info : status.peers) {
       if (info.id == peer_) acknowledged = info.acknowledged;
     }
-    truncated = s.status().truncated_through;
+    truncated = status.truncated_through;
   });
   if (acknowledged && *acknowledged >= truncated && *acknowledged <= replica_.head()) {
     // Delta-interval catch-up: everything after what the peer confirmed is still in the log.
