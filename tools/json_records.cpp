@@ -26,11 +26,13 @@ Json context_json(const VersionVector& context) {
   return out;
 }
 
-Json info_json(const persist::DocumentInfo& info) {
-  return {{"id", info.id},
-          {"type", info.type},
-          {"version", info.version},
-          {"updated", iso_time(info.updated_ms)}};
+Json info_json(const persist::DocumentInfo& info, bool local) {
+  Json out = {{"id", info.id}, {"type", info.type}};
+  if (local) {
+    out["version"] = info.version;
+    out["updated"] = iso_time(info.updated_ms);
+  }
+  return out;
 }
 
 Json log_entry_json(const persist::LogEntry& entry) {

@@ -18,8 +18,8 @@ std::string iso_time(std::uint64_t ms_since_epoch);
 // {replica: [[lo, hi], ...]}: the dots of the context as ranges.
 Json context_json(const VersionVector& context);
 
-// {id, type, version, updated}
-Json info_json(const persist::DocumentInfo& info);
+// id and type; with `local`, also this replica's version counter and last write time.
+Json info_json(const persist::DocumentInfo& info, bool local);
 
 // {seq, doc, type, origin, bytes, time}
 Json log_entry_json(const persist::LogEntry& entry);

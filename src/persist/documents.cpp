@@ -95,10 +95,12 @@ bool Store::remove(std::string_view doc) {
   if (document == nullptr || document->removed) return false;
   impl.touched(doc);
   try {
-    const std::vector<std::uint8_t> observed = serialization::encode(document->state->context());
     std::optional<std::vector<std::uint8_t>> delta = document->state->remove_observed(impl.replica);
-    std::optional<std::vector<std::uint8_t>> baseline;
-    if (!delta) baseline = document->state->encode();
+    // The removal record: the state the removal left (cancelled content, or for a type that
+    // cannot cancel, the observed state kept as the baseline) and every event it knows of.
+    const std::vector<std::uint8_t> record = document->state->encode();
+    const std::vector<std::uint8_t> observed =
+        serialization::encode(document->state->causal_context());
     document->removed = true;
     if (delta && !delta->empty()) {
       impl.record_delta(doc, *document, true, *delta, impl.replica);
@@ -108,18 +110,15 @@ bool Store::remove(std::string_view doc) {
     auto insert = impl.connection().cached(
         "INSERT OR REPLACE INTO removed_documents(id, type, removed_ms, observed_context, "
         "baseline) VALUES (?1, ?2, ?3, ?4, ?5)");
-    insert->bind(1, doc).bind(2, document->type).bind(3, impl.now_ms()).bind_blob(4, observed);
-    if (baseline) {
-      insert->bind_blob(5, *baseline);
-    } else {
-      insert->bind_null(5);
-    }
+    insert->bind(1, doc)
+        .bind(2, document->type)
+        .bind(3, impl.now_ms())
+        .bind_blob(4, observed)
+        .bind_blob(5, record);
     insert->run();
-    if (baseline) {
-      // Replicated like a delta, so every peer removes what this replica observed.
-      impl.append_log(doc, std::string(kRemovalTypePrefix) + document->type, *baseline,
-                      impl.replica);
-    }
+    // Replicated like a delta, so every peer removes what this replica observed, and every
+    // replica holding the record and the document tells the same whether it is removed.
+    impl.append_log(doc, std::string(kRemovalTypePrefix) + document->type, record, impl.replica);
     scope.commit();
   } catch (...) {
     impl.cache.erase(doc);

@@ -90,6 +90,18 @@ struct Store::Impl {
                           std::size_t delta_bytes, bool with_pending);
   void fold(std::string_view id, CachedDocument& document);
 
+  // Type conflicts and removal records (remote.cpp states their invariants).
+  std::unique_ptr<AnyDocument> load_conflict(std::string_view id, const DocumentType& type);
+  void write_conflict(std::string_view id, const AnyDocument& state);
+  // Merges `frame` into the conflict state of `type` kept beside document `id`, logging it.
+  MergeResult merge_conflict(std::string_view id, const DocumentType& type,
+                             std::span<const std::uint8_t> frame, ReplicaId origin);
+  // Whether `state`, as document `id`, counts as removed by the id's removal record.
+  bool removed_by_record(std::string_view id, const AnyDocument& state);
+  // Makes the state of `type` kept beside `current` the document, and the document's state a
+  // conflict state; returns the new cache entry.
+  CachedDocument* promote(std::string_view id, CachedDocument& current, const DocumentType& type);
+
   [[noreturn]] void corrupt(std::string_view what) const;
   void touched(std::string_view id);
 };

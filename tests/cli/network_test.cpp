@@ -310,3 +310,77 @@ TEST_CASE("network: removing a counter or a register removes it on every replica
     CHECK(cli.on(*db, "get", {"title"}).exit_code == 1);
   }
 }
+
+namespace {
+
+// What `crdt ls` and `crdt get` print for every listed document, on one file.
+std::string shown(const Cli& cli, const std::string& db) {
+  const Run ls = cli.on(db, "ls");
+  if (ls.exit_code != 0) return "ls failed: " + ls.err;
+  std::string out = ls.out;
+  for (const auto& entry : ls.parsed()) {
+    const Run get = cli.on(db, "get", {entry.at("id").get<std::string>()});
+    out += get.out + get.err + std::to_string(get.exit_code) + "\n";
+  }
+  return out;
+}
+
+// Waits (at most 20 s) until the two files show the same; returns whether they did.
+bool show_the_same(const Cli& cli, const std::string& a, const std::string& b) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (shown(cli, a) == shown(cli, b)) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("network: two running nodes show the same after removals and a type conflict",
+          "[network][presentation]") {
+  Cli cli;
+  const std::string a = cli.file("a.db"), b = cli.file("b.db");
+  REQUIRE(cli.on(a, "init", {"--id", "a"}).exit_code == 0);
+  REQUIRE(cli.on(b, "init", {"--id", "b"}).exit_code == 0);
+  Server first(a, cli.file("a.log"));
+  Server second(b, cli.file("b.log"), {"--peer", first.address()});
+
+  // Written on a while both run (each node picks up its file's writes), then removed there.
+  REQUIRE(cli.on(a, "set add", {"tags", "x", "y"}).exit_code == 0);
+  REQUIRE(cli.on(a, "cart add", {"cart", "milk", "2"}).exit_code == 0);
+  REQUIRE(cli.on(a, "text insert", {"notes", "0", "hello"}).exit_code == 0);
+  REQUIRE(cli.on(a, "counter inc", {"kept", "1"}).exit_code == 0);
+  REQUIRE(show_the_same(cli, a, b));
+  REQUIRE(cli.on(b, "get", {"notes"}).exit_code == 0);
+  for (const char* doc : {"tags", "cart", "notes"}) {
+    REQUIRE(cli.on(a, "rm", {doc}).exit_code == 0);
+  }
+  // One id created with two types at once, a counter on a and a set on b.
+  REQUIRE(cli.on(a, "counter inc", {"both", "4"}).exit_code == 0);
+  REQUIRE(cli.on(b, "set add", {"both", "element"}).exit_code == 0);
+
+  const bool same = show_the_same(cli, a, b);
+  INFO("a:\n"
+       << shown(cli, a) << "b:\n"
+       << shown(cli, b) << "logs:\n"
+       << first.log() << second.log());
+  CHECK(same);
+  for (const auto* db : {&a, &b}) {
+    INFO(*db);
+    for (const char* doc : {"tags", "cart", "notes"}) {
+      const Run get = cli.on(*db, "get", {doc});
+      CHECK(get.exit_code == 1);
+      CHECK(get.err.find("no such document") != std::string::npos);
+    }
+    const Run both = cli.on(*db, "get", {"both"});
+    REQUIRE(both.exit_code == 0);
+    // The set's type tag sorts first, so the set is the document on both; the counter is kept.
+    CHECK(both.parsed().at("type") == "orset<string>");
+    CHECK(both.parsed().at("conflicts") == json{"pncounter"});
+    const auto listed = cli.on(*db, "ls").parsed();
+    REQUIRE(listed.size() == 2);
+    CHECK(listed[0].at("id") == "both");
+    CHECK(listed[1].at("id") == "kept");
+  }
+}

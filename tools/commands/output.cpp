@@ -16,6 +16,11 @@ std::optional<Json> document_json(persist::Store& store, std::string_view doc, b
   Json out = {{"doc", info->id}, {"type", info->type}, {"value", std::move(value->value)}};
   for (auto& [key, detail] : value->details.items()) out[key] = std::move(detail);
   if (with_context) out["context"] = context_json(store.context(doc));
+  // States of other types that arrived for this id: the same list on every replica that holds
+  // the same states (the document is always the state of the smallest type).
+  Json conflicts = Json::array();
+  for (const auto& conflict : store.conflicts(doc)) conflicts.push_back(conflict.type);
+  if (!conflicts.empty()) out["conflicts"] = std::move(conflicts);
   return out;
 }
 

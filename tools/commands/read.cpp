@@ -4,6 +4,7 @@
 // Output: get prints one object {"doc", "type", "value", "context", ...details}; ls prints one
 // array of {"id", "type", "version", "updated"}; dump prints one get object per line (JSON
 // Lines), so a large store streams and a script can read it line by line.
+#include <map>
 #include <memory>
 #include <string>
 
@@ -29,16 +30,32 @@ void add_read_commands(CLI::App& app, CommandContext& context) {
     });
   });
 
-  CLI::App* ls =
-      app.add_subcommand("ls", "list documents (a JSON array of id, type, version, updated)");
+  CLI::App* ls = app.add_subcommand(
+      "ls", "list documents (a JSON array of id, type and the types kept as conflicts)");
   context.add_db_option(*ls);
   auto prefix = std::make_shared<std::string>();
+  auto local = std::make_shared<bool>(false);
   ls->add_option("--prefix", *prefix, "only ids starting with P")->type_name("P");
-  ls->callback([&context, prefix] {
-    context.set_action([&context, prefix] {
+  ls->add_flag("--local", *local,
+               "add this replica's own bookkeeping: version (local writes) and updated (local "
+               "time); replicas in the same state differ only there");
+  ls->callback([&context, prefix, local] {
+    context.set_action([&context, prefix, local] {
       persist::Store store = context.open(Access::read);
+      std::map<std::string, Json> conflicts;
+      for (const auto& conflict : store.conflicts()) {
+        if (!conflict.id.starts_with(*prefix)) continue;
+        auto [it, inserted] = conflicts.try_emplace(conflict.id, Json::array());
+        it->second.push_back(conflict.type);
+      }
       Json out = Json::array();
-      for (const auto& info : store.list(*prefix)) out.push_back(info_json(info));
+      for (const auto& info : store.list(*prefix)) {
+        Json entry = info_json(info, *local);
+        if (auto it = conflicts.find(info.id); it != conflicts.end()) {
+          entry["conflicts"] = it->second;
+        }
+        out.push_back(std::move(entry));
+      }
       CommandContext::print(out);
     });
   });

@@ -47,6 +47,10 @@ class AnyDocument {
                                           std::size_t max_bytes, std::string& error) = 0;
 
   virtual VersionVector context() const = 0;
+  // Every event this state knows of, whether its own delta arrived or it is known only as
+  // cancelled (a dotted type's causal context; context() for the others): what a removal that
+  // left this state observed.
+  virtual VersionVector causal_context() const = 0;
   // Whether `other` is a document of the same type in the same state (the type's operator==:
   // what replicas must agree on, leaving out local bookkeeping such as a Lamport clock).
   virtual bool same_state(const AnyDocument& other) const = 0;
@@ -129,6 +133,13 @@ class DocumentOf final : public AnyDocument {
   }
 
   VersionVector context() const override { return value_.context(); }
+  VersionVector causal_context() const override {
+    if constexpr (DottedCrdt<T>) {
+      return value_.state().causal();
+    } else {
+      return value_.context();
+    }
+  }
   bool same_state(const AnyDocument& other) const override {
     const auto* typed = dynamic_cast<const DocumentOf*>(&other);
     return typed != nullptr && typed->value_ == value_;

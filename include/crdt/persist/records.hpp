@@ -61,15 +61,17 @@ struct ConflictInfo {
   std::uint64_t updated_ms = 0;
 };
 
-// The removal of a document whose type cannot cancel what it observed (PNCounter,
-// BoundedCounter, LWWRegister): the state the removal observed, which every replica subtracts
-// (Store::remove). It travels between replicas as a log entry of type kRemovalTypePrefix + the
-// document's type, whose delta is the baseline; baselines of concurrent removals join.
+// The removal of a document (Store::remove): the state the removal left, which for PNCounter,
+// BoundedCounter and LWWRegister is the observed state every replica subtracts (the baseline),
+// and for the other types the state with its content cancelled. It travels between replicas as a
+// log entry of type kRemovalTypePrefix + the document's type, whose delta is that state; records
+// of concurrent removals join. The document counts as removed while its record knows every event
+// the document knows.
 inline constexpr std::string_view kRemovalTypePrefix = "removed:";
 
 struct RemovalRecord {
   std::string type;                    // the document's type
-  std::vector<std::uint8_t> baseline;  // an encode<T> frame of the observed state
+  std::vector<std::uint8_t> baseline;  // an encode<T> frame of the state the removal left
 };
 
 // The result of merging a remote delta.

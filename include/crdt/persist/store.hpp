@@ -16,9 +16,10 @@
 //   Durability::normal and not closed cleanly, takes a new replica id (a new incarnation) when it
 //   is opened for writing, before anything else is written. The hybrid logical clock's last stamp
 //   is persisted, so LWW stamps never go back in time across restarts.
-// - A document has one type, the TypeTag name of the T it was created with; using it as another
-//   type throws Error(wrong_type). A remote delta of another type for an existing id is kept as a
-//   visible conflict (conflicts()), never merged into the document.
+// - A document has one type; using it as another type throws Error(wrong_type). States of other
+//   types that arrive for the same id are kept as visible conflicts (conflicts()), never merged
+//   into the document; the document is the state of the smallest type tag, so every replica
+//   holding the same states presents the same one.
 // - Errors: every failure is a crdt::persist::Error with a code, the file and SQLite's message: a
 //   file that is not a database (not_a_database), written by a newer schema (newer_schema), a
 //   corrupt file or row (storage_corrupt), a full disk (storage_full), a read-only file or store
@@ -106,21 +107,24 @@ class Store {
   // peer must learn, so the sync engine compares those as well.
   std::vector<DocumentInfo> list_with_removed(std::string_view prefix = {});
 
-  // Removes `doc` as observed here and records the causal context it observed (removed_documents).
-  // For types that can cancel what they observed (see document_type.hpp) the removal is a real
-  // delta, appended to the log like any update: updates the remover had not seen survive, and a
-  // later merge of old content does not bring it back; the document shows again when something
-  // new arrives. For PNCounter, BoundedCounter and LWWRegister the observed state is kept as a
-  // baseline (removed_baseline): the document continues from it, so no event is issued twice, and
-  // a reader that wants the value "since the removal" subtracts the baseline's. That baseline is
-  // appended to the log as a removal record (records.hpp), so peers remove the same observed
-  // state. Returns false if there was nothing to remove.
+  // Removes `doc` as observed here. For types that can cancel what they observed (see
+  // document_type.hpp) the removal is a real delta, appended to the log like any update: updates
+  // the remover had not seen survive, and a later merge of old content does not bring it back.
+  // For PNCounter, BoundedCounter and LWWRegister the observed state is kept as a baseline
+  // (removed_baseline): the document continues from it, so no event is issued twice, and a
+  // reader that wants the value "since the removal" subtracts the baseline's.
+  // Either way the removal leaves a removal record (records.hpp): the state it left and every
+  // event it observed, appended to the log so that peers join it. A document is removed exactly
+  // when its record observed every event its state knows; something the record had not observed
+  // (a concurrent update, a later write) shows it again. That is a function of the replicated
+  // states alone, so every replica holding the same states agrees whether it exists.
+  // Returns false if there was nothing to remove.
   bool remove(std::string_view doc);
 
-  // The removal record of `doc` (records.hpp), for the types that keep a baseline; nullopt if
-  // it has none.
+  // The removal record of `doc` (records.hpp); nullopt if it has none.
   std::optional<RemovalRecord> removal_record(std::string_view doc);
-  // The state a removal observed, for the types that keep a baseline; nullopt otherwise.
+  // The state the removals of `doc` left (joined), nullopt if it was never removed: for the
+  // types that keep a baseline, the state they observed. Throws Error(wrong_type).
   template <class T>
   std::optional<T> removed_baseline(std::string_view doc);
 
@@ -146,7 +150,9 @@ class Store {
   // A delta that changed the state is appended to the delta log with its origin (so it can be
   // relayed) and reported with its seq; one that changed nothing is not logged. If `doc` exists
   // with another type, the delta is merged into a conflict state of its own type beside the
-  // document (conflict = true). Throws Error(unknown_type) or Error(malformed_input).
+  // document, or, when its type tag is smaller, that state becomes the document and the old one
+  // a conflict state (conflict = true either way). Throws Error(unknown_type) or
+  // Error(malformed_input).
   MergeResult merge_remote(std::string_view doc, std::string_view type,
                            std::span<const std::uint8_t> delta, ReplicaId origin);
   // A copy of the document's state, type-erased; nullptr if it does not exist or was removed.
@@ -159,7 +165,11 @@ class Store {
   // The document's whole state as a frame; nullopt if it does not exist or was removed.
   std::optional<std::vector<std::uint8_t>> encoded(std::string_view doc);
 
+  // States of other types kept beside documents (records.hpp), ordered by id and type; or those
+  // of one document. The document of an id is always its state of the smallest type tag (byte
+  // order), whichever arrived first, so replicas holding the same states show the same one.
   std::vector<ConflictInfo> conflicts();
+  std::vector<ConflictInfo> conflicts(std::string_view doc);
   std::optional<std::vector<std::uint8_t>> conflict_state(std::string_view doc,
                                                           std::string_view type);
 
