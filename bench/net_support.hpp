@@ -11,8 +11,8 @@
 
 #include <crdt/persist/document_type.hpp>
 #include <crdt/persist/options.hpp>
+#include <crdt/sync/address.hpp>
 #include <crdt/sync/node_options.hpp>
-#include <crdt/sync/transport.hpp>
 
 namespace crdt::bench {
 

@@ -5,6 +5,8 @@
 #include <map>
 #include <string>
 
+#include <crdt/persist/builtin_types.hpp>
+
 #include "document_kinds.hpp"
 
 namespace crdt::cli {
@@ -63,18 +65,13 @@ std::optional<DocumentValue> read_as(Store& store, std::string_view doc) {
 using Reader = std::optional<DocumentValue> (*)(Store&, std::string_view);
 
 template <class... T>
-std::map<std::string, Reader, std::less<>> readers_of() {
+std::map<std::string, Reader, std::less<>> readers_of(persist::TypeList<T...>) {
   return {{serialization::TypeTag<T>::name(), &read_as<T>}...};
 }
 
-// The types Store::open knows without registration (src/persist/type_registry.cpp).
+// The types Store::open knows without registration.
 const std::map<std::string, Reader, std::less<>>& readers() {
-  static const auto table =
-      readers_of<ORSet<std::string>, ORSet<std::int64_t>, ORSet<std::uint64_t>,
-                 MVRegister<std::string>, MVRegister<std::int64_t>, LWWRegister<std::string>,
-                 LWWRegister<std::int64_t>, CausalCounter, PNCounter, BoundedCounter,
-                 ORMap<std::string, CausalCounter>, ORMap<std::string, ORSet<std::string>>,
-                 ORMap<std::string, MVRegister<std::string>>, Text>();
+  static const auto table = readers_of(persist::BuiltinTypes{});
   return table;
 }
 

@@ -7,8 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include <crdt/sync/address.hpp>
 #include <crdt/sync/bytes.hpp>
-#include <crdt/sync/transport.hpp>
 
 namespace crdt::cli {
 

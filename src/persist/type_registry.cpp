@@ -3,35 +3,23 @@
 #include <cstdint>
 #include <string>
 
-#include "crdt/bounded_counter.hpp"
-#include "crdt/causal_counter.hpp"
-#include "crdt/lww_register.hpp"
-#include "crdt/mv_register.hpp"
-#include "crdt/or_map.hpp"
-#include "crdt/or_set.hpp"
-#include "crdt/pn_counter.hpp"
+#include "crdt/persist/builtin_types.hpp"
+#include "crdt/persist/document_type.hpp"
 #include "crdt/serialization/all.hpp"
 #include "crdt/serialization/text.hpp"
-#include "crdt/text.hpp"
 
 namespace crdt::persist {
 
-TypeRegistry::TypeRegistry() {
-  add(document_type<ORSet<std::string>>());
-  add(document_type<ORSet<std::int64_t>>());
-  add(document_type<ORSet<std::uint64_t>>());
-  add(document_type<MVRegister<std::string>>());
-  add(document_type<MVRegister<std::int64_t>>());
-  add(document_type<LWWRegister<std::string>>());
-  add(document_type<LWWRegister<std::int64_t>>());
-  add(document_type<CausalCounter>());
-  add(document_type<PNCounter>());
-  add(document_type<BoundedCounter>());
-  add(document_type<ORMap<std::string, CausalCounter>>());
-  add(document_type<ORMap<std::string, ORSet<std::string>>>());
-  add(document_type<ORMap<std::string, MVRegister<std::string>>>());
-  add(document_type<Text>());
+namespace {
+
+template <class... T>
+void add_all(TypeRegistry& registry, TypeList<T...>) {
+  (registry.add(document_type<T>()), ...);
 }
+
+}  // namespace
+
+TypeRegistry::TypeRegistry() { add_all(*this, BuiltinTypes{}); }
 
 void TypeRegistry::add(const DocumentType& type) { types_[type.tag()] = &type; }
 

@@ -1,12 +1,12 @@
 // Address parsing is strict on purpose: addresses come from configuration and command lines, and a
 // typo ("host:70000", "host:") must be refused here rather than become a surprising bind or
 // connect.
+#include "crdt/sync/address.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include "crdt/sync/transport.hpp"
 
 namespace crdt::sync {
 namespace {

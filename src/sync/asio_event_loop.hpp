@@ -26,7 +26,7 @@
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
 
-#include "crdt/sync/event_loop.hpp"
+#include "event_loop.hpp"
 
 namespace crdt::sync {
 

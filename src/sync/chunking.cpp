@@ -1,10 +1,10 @@
-#include "crdt/sync/chunking.hpp"
+#include "chunking.hpp"
 
 #include <algorithm>
 #include <stdexcept>
 #include <utility>
 
-#include "crdt/sync/payload_codec.hpp"
+#include "payload_codec.hpp"
 
 namespace crdt::sync {
 namespace {

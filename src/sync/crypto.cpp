@@ -1,4 +1,4 @@
-#include "crdt/sync/crypto.hpp"
+#include "crypto.hpp"
 
 #include <memory>
 

@@ -4,7 +4,7 @@
 
 #include <zlib.h>
 
-#include "crdt/sync/frame.hpp"
+#include "frame.hpp"
 
 namespace crdt::sync {
 

@@ -5,7 +5,7 @@
 #include <cstdint>
 
 #include "crdt/sync/bytes.hpp"
-#include "crdt/sync/crypto.hpp"
+#include "crypto.hpp"
 
 namespace crdt::sync::detail {
 

@@ -1,4 +1,4 @@
-#include "crdt/sync/frame_reader.hpp"
+#include "frame_reader.hpp"
 
 #include <stdexcept>
 #include <utility>

@@ -1,4 +1,4 @@
-#include "crdt/sync/frame_writer.hpp"
+#include "frame_writer.hpp"
 
 #include <stdexcept>
 

@@ -1,4 +1,4 @@
-#include "crdt/sync/handshake.hpp"
+#include "handshake.hpp"
 
 #include <stdexcept>
 #include <utility>

@@ -8,10 +8,10 @@
 
 #include "crdt/causal/replica_id.hpp"
 #include "crdt/sync/bytes.hpp"
-#include "crdt/sync/crypto.hpp"
-#include "crdt/sync/handshake.hpp"
-#include "crdt/sync/payload_codec.hpp"
-#include "crdt/sync/protocol_version.hpp"
+#include "crypto.hpp"
+#include "handshake.hpp"
+#include "payload_codec.hpp"
+#include "protocol_version.hpp"
 
 namespace crdt::sync::detail {
 

@@ -1,4 +1,4 @@
-#include "crdt/sync/message_kind.hpp"
+#include "message_kind.hpp"
 
 namespace crdt::sync {
 

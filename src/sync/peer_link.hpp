@@ -19,12 +19,12 @@
 #include <optional>
 #include <string>
 
-#include "crdt/sync/chunking.hpp"
-#include "crdt/sync/frame_reader.hpp"
-#include "crdt/sync/frame_writer.hpp"
-#include "crdt/sync/handshake.hpp"
+#include "chunking.hpp"
 #include "crdt/sync/session_report.hpp"
-#include "crdt/sync/transport.hpp"
+#include "frame_reader.hpp"
+#include "frame_writer.hpp"
+#include "handshake.hpp"
+#include "transport.hpp"
 
 namespace crdt::sync {
 

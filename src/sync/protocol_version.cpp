@@ -1,4 +1,4 @@
-#include "crdt/sync/protocol_version.hpp"
+#include "protocol_version.hpp"
 
 #include <algorithm>
 

@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <utility>
 
-#include "json_text.hpp"
+#include "crdt/sync/node_status.hpp"
 
 namespace crdt::sync {
 
@@ -376,71 +376,12 @@ std::vector<SessionReport> SyncEngine::sessions() {
 }
 
 std::string SyncEngine::status_json() {
-  const persist::Status status = store_.with_store([](persist::Store& s) { return s.status(); });
-  const auto conflicts = store_.with_store([](persist::Store& s) { return s.conflicts(); });
-  JsonText json;
-  json.begin_object()
-      .field("node", replica_.id().to_string())
-      .field("label", status.label)
-      .field("file", status.file)
-      .field("documents", status.documents)
-      .field("removed_documents", status.removed_documents)
-      .field("log_entries", status.log_entries)
-      .field("log_bytes", status.log_bytes)
-      .field("last_seq", status.last_seq)
-      .field("truncated_through", status.truncated_through)
-      .field("sessions_closed", sessions_closed_);
-  json.begin_array("listening");
-  for (const Address& address : bound_) {
-    json.begin_object().field("address", address.str()).end_object();
-  }
-  json.end_array();
-  json.begin_array("conflicts");
-  for (const auto& conflict : conflicts) {
-    json.begin_object().field("id", conflict.id).field("type", conflict.type).end_object();
-  }
-  json.end_array();
-  json.begin_array("sessions");
-  for (const SessionReport& info : sessions()) {
-    json.begin_object()
-        .field("peer", info.established ? info.peer.to_string() : std::string())
-        .field("label", info.label)
-        .field("remote", info.remote)
-        .field("outgoing", info.outgoing)
-        .field("established", info.established)
-        .field("state", to_string(info.progress.state))
-        .field("acknowledged", info.progress.acknowledged)
-        .field("sent_to", info.progress.sent_to)
-        .field("pending_entries", info.pending_entries)
-        .field("pending_bytes", info.pending_bytes)
-        .field("messages_in_flight", info.progress.messages_in_flight)
-        .field("ms_since_contact", info.ms_since_contact)
-        .field("bytes_sent", info.link.bytes_sent)
-        .field("bytes_received", info.link.bytes_received)
-        .field("frames_sent", info.link.frames_sent)
-        .field("frames_received", info.link.frames_received)
-        .field("items_sent", info.progress.items_sent)
-        .field("items_received", info.progress.items_received)
-        .field("caught_up_sent", info.progress.caught_up_sent)
-        .field("caught_up_received", info.progress.caught_up_received)
-        .end_object();
-  }
-  json.end_array();
-  json.begin_array("peers");
-  for (const auto& peer : status.peers) {
-    const auto span =
-        store_.with_store([&](persist::Store& s) { return s.log_span(peer.acknowledged); });
-    json.begin_object()
-        .field("peer", peer.id.to_string())
-        .field("acknowledged", peer.acknowledged)
-        .field("last_contact_ms", peer.last_contact_ms)
-        .field("pending_entries", span.entries)
-        .field("pending_bytes", span.bytes)
-        .end_object();
-  }
-  json.end_array();
-  json.end_object();
-  return json.str();
+  NodeStatus status = store_.with_store([](persist::Store& s) { return read_status(s); });
+  status.running = true;
+  status.listening = bound_;
+  status.sessions = sessions();
+  status.sessions_closed = sessions_closed_;
+  return to_json(status);
 }
 
 }  // namespace crdt::sync

@@ -22,14 +22,14 @@
 
 #include "backoff.hpp"
 #include "crdt/persist/shared_store.hpp"
-#include "crdt/sync/event_loop.hpp"
 #include "crdt/sync/node_options.hpp"
 #include "crdt/sync/session_report.hpp"
-#include "crdt/sync/transport.hpp"
+#include "event_loop.hpp"
 #include "local_replica.hpp"
 #include "peer_link.hpp"
 #include "peer_sync.hpp"
 #include "subscription_registry.hpp"
+#include "transport.hpp"
 
 namespace crdt::sync {
 

@@ -29,8 +29,8 @@
 #include <vector>
 
 #include "crdt/sync/bytes.hpp"
-#include "crdt/sync/frame.hpp"
-#include "crdt/sync/payload_codec.hpp"
+#include "frame.hpp"
+#include "payload_codec.hpp"
 
 namespace crdt::sync {
 

@@ -28,7 +28,7 @@
 #include <memory>
 
 #include "asio_event_loop.hpp"
-#include "crdt/sync/transport.hpp"
+#include "transport.hpp"
 
 namespace crdt::sync {
 

@@ -343,6 +343,9 @@ TEST_CASE("network: two running nodes show the same after removals and a type co
   const std::string a = cli.file("a.db"), b = cli.file("b.db");
   REQUIRE(cli.on(a, "init", {"--id", "a"}).exit_code == 0);
   REQUIRE(cli.on(b, "init", {"--id", "b"}).exit_code == 0);
+  // One id created with two types while apart, a counter on a and a set on b.
+  REQUIRE(cli.on(a, "counter inc", {"both", "4"}).exit_code == 0);
+  REQUIRE(cli.on(b, "set add", {"both", "element"}).exit_code == 0);
   Server first(a, cli.file("a.log"));
   Server second(b, cli.file("b.log"), {"--peer", first.address()});
 
@@ -356,9 +359,6 @@ TEST_CASE("network: two running nodes show the same after removals and a type co
   for (const char* doc : {"tags", "cart", "notes"}) {
     REQUIRE(cli.on(a, "rm", {doc}).exit_code == 0);
   }
-  // One id created with two types at once, a counter on a and a set on b.
-  REQUIRE(cli.on(a, "counter inc", {"both", "4"}).exit_code == 0);
-  REQUIRE(cli.on(b, "set add", {"both", "element"}).exit_code == 0);
 
   const bool same = show_the_same(cli, a, b);
   INFO("a:\n"
@@ -383,4 +383,29 @@ TEST_CASE("network: two running nodes show the same after removals and a type co
     CHECK(listed[0].at("id") == "both");
     CHECK(listed[1].at("id") == "kept");
   }
+}
+
+TEST_CASE("network: status of a file and of its running node name the same facts alike",
+          "[network][status]") {
+  Cli cli;
+  const std::string hub = cli.file("hub.db");
+  REQUIRE(cli.on(hub, "counter inc", {"c", "2"}).exit_code == 0);
+  REQUIRE(cli.on(hub, "set add", {"s", "x"}).exit_code == 0);
+  const json at_rest = cli.on(hub, "status").parsed();
+  Server server(hub, cli.file("hub.log"));
+  const Run asked = run_crdt({"status", "--node", server.address()});
+  INFO(asked.err);
+  REQUIRE(asked.exit_code == 0);
+  const json running = asked.parsed();
+  for (const auto& [key, value] : at_rest.items()) {
+    INFO(key);
+    if (key == "file_bytes" || key == "wal_bytes") continue;  // sizes of a file at rest
+    REQUIRE(running.contains(key));
+    CHECK(running.at(key).type() == value.type());
+  }
+  CHECK(running.at("replica") == at_rest.at("replica"));
+  CHECK(running.at("documents") == 2);
+  CHECK(running.at("listening") == json{server.address()});
+  CHECK(running.at("sessions").is_array());
+  CHECK_FALSE(at_rest.contains("sessions"));
 }

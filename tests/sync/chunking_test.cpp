@@ -1,14 +1,14 @@
+#include "chunking.hpp"
+
 #include <random>
 #include <stdexcept>
 #include <vector>
 
 #include <catch2/catch.hpp>
 
-#include <crdt/sync/chunking.hpp>
-#include <crdt/sync/frame_reader.hpp>
-#include <crdt/sync/frame_writer.hpp>
-#include <crdt/sync/payload_codec.hpp>
-
+#include "frame_reader.hpp"
+#include "frame_writer.hpp"
+#include "payload_codec.hpp"
 #include "sync_test_support.hpp"
 
 using crdt::sync::Bytes;

@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
+#include "crypto.hpp"
 
-#include <crdt/sync/crypto.hpp>
+#include <catch2/catch.hpp>
 
 #include "sync_test_support.hpp"
 

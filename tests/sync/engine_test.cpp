@@ -225,7 +225,7 @@ TEST_CASE("engine: one id with two types is presented the same on both sides", "
         [](persist::Store& s) { return s.conflict_state("x", "pncounter"); });
     REQUIRE(kept.has_value());
     CHECK(serialization::decode<PNCounter>(*kept).value().value() == 4);
-    CHECK(node->engine->status_json().find("\"conflicts\":[{\"id\":\"x\"") != std::string::npos);
+    CHECK(node->engine->status_json().find("\"conflicts\":[{\"doc\":\"x\"") != std::string::npos);
   }
   CHECK(reported == std::vector<std::string>{"x:orset<string>"});
 }

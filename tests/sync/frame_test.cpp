@@ -1,3 +1,5 @@
+#include "frame.hpp"
+
 #include <cstdint>
 #include <random>
 #include <stdexcept>
@@ -5,11 +7,9 @@
 
 #include <catch2/catch.hpp>
 
-#include <crdt/sync/frame.hpp>
-#include <crdt/sync/frame_reader.hpp>
-#include <crdt/sync/frame_writer.hpp>
-
 #include "frame_codec.hpp"
+#include "frame_reader.hpp"
+#include "frame_writer.hpp"
 #include "sync_test_support.hpp"
 
 using crdt::sync::as_bytes;

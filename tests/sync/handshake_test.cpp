@@ -1,3 +1,5 @@
+#include "handshake.hpp"
+
 #include <algorithm>
 #include <deque>
 #include <optional>
@@ -5,10 +7,8 @@
 
 #include <catch2/catch.hpp>
 
-#include <crdt/sync/frame_reader.hpp>
-#include <crdt/sync/frame_writer.hpp>
-#include <crdt/sync/handshake.hpp>
-
+#include "frame_reader.hpp"
+#include "frame_writer.hpp"
 #include "handshake_messages.hpp"
 #include "sync_test_support.hpp"
 

@@ -1,8 +1,8 @@
+#include "payload_codec.hpp"
+
 #include <string>
 
 #include <catch2/catch.hpp>
-
-#include <crdt/sync/payload_codec.hpp>
 
 using crdt::serialization::DecodeError;
 using crdt::sync::Bytes;

@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
+#include "protocol_version.hpp"
 
-#include <crdt/sync/protocol_version.hpp>
+#include <catch2/catch.hpp>
 
 using crdt::sync::negotiate;
 using crdt::sync::VersionRange;

@@ -22,8 +22,8 @@
 #include <catch2/catch.hpp>
 
 #include "asio_event_loop.hpp"
-#include "crdt/sync/transport.hpp"
 #include "sync_test_support.hpp"
+#include "transport.hpp"
 
 namespace {
 

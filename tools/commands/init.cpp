@@ -23,7 +23,7 @@ void add_init_command(CLI::App& app, CommandContext& context) {
                              {"label", status.label},
                              {"incarnation", status.incarnation},
                              {"file", status.file},
-                             {"created", iso_time(status.created_ms)}});
+                             {"created", sync::iso_time(status.created_ms)}});
     });
   });
 }

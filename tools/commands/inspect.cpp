@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include <crdt/sync/node_status.hpp>
 #include <crdt/sync/status_query.hpp>
 
 #include "arguments.hpp"
@@ -65,13 +66,10 @@ void run_status(const CommandContext& context, const StatusArgs& args) {
   }
   if (context.db().empty()) throw UsageError("status needs --db FILE or --node HOST:PORT");
   persist::Store store = context.open(Access::read);
-  Json out = status_json(store.status());
-  out["file_bytes"] = file_bytes(context.db());
-  out["wal_bytes"] = file_bytes(context.db() + "-wal");
-  Json conflicts = Json::array();
-  for (const auto& conflict : store.conflicts()) conflicts.push_back(conflict_json(conflict));
-  out["conflicts"] = std::move(conflicts);
-  CommandContext::print(out);
+  sync::NodeStatus status = sync::read_status(store);
+  status.file_bytes = file_bytes(context.db());
+  status.wal_bytes = file_bytes(context.db() + "-wal");
+  CommandContext::print(Json::parse(sync::to_json(status)));
 }
 
 }  // namespace

@@ -34,9 +34,9 @@
 #include "crdt/persist/document_type.hpp"
 #include "crdt/persist/options.hpp"
 #include "crdt/persist/shared_store.hpp"
+#include "crdt/sync/address.hpp"
 #include "crdt/sync/node_options.hpp"
 #include "crdt/sync/session_report.hpp"
-#include "crdt/sync/transport.hpp"
 
 namespace crdt::sync {
 
@@ -120,7 +120,8 @@ class Node {
   // The addresses listened on (with the ports picked for port 0).
   std::vector<Address> bound() const;
   void connect(const Address& peer);
-  // The node's metrics as JSON: documents, log, sessions with what each peer is missing.
+  // The node's status as JSON (node_status.hpp: the fields `crdt status` prints): the store's
+  // counts and conflicts, each known peer's lag, listening addresses and sessions.
   std::string status_json();
   std::vector<SessionReport> sessions();
   // Why a peer this node dials refused the last handshake (a wrong secret, no common protocol

@@ -13,9 +13,9 @@
 #include <string_view>
 #include <vector>
 
+#include "crdt/sync/address.hpp"
 #include "crdt/sync/bytes.hpp"
-#include "crdt/sync/frame.hpp"
-#include "crdt/sync/transport.hpp"
+#include "crdt/sync/limits.hpp"
 
 namespace crdt::sync {
 

@@ -10,8 +10,8 @@
 #include <optional>
 #include <string>
 
+#include "crdt/sync/address.hpp"
 #include "crdt/sync/bytes.hpp"
-#include "crdt/sync/transport.hpp"
 
 namespace crdt::sync {
 

@@ -41,8 +41,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "crdt/sync/event_loop.hpp"
-#include "crdt/sync/transport.hpp"
+#include "event_loop.hpp"
+#include "transport.hpp"
 
 namespace crdt::sync::test {
 

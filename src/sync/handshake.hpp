@@ -48,9 +48,9 @@
 
 #include "crdt/causal/replica_id.hpp"
 #include "crdt/sync/bytes.hpp"
-#include "crdt/sync/crypto.hpp"
-#include "crdt/sync/frame.hpp"
-#include "crdt/sync/protocol_version.hpp"
+#include "crypto.hpp"
+#include "frame.hpp"
+#include "protocol_version.hpp"
 
 namespace crdt::sync {
 

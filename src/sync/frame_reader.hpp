@@ -19,8 +19,8 @@
 #include <string>
 
 #include "crdt/sync/bytes.hpp"
-#include "crdt/sync/crypto.hpp"
-#include "crdt/sync/frame.hpp"
+#include "crypto.hpp"
+#include "frame.hpp"
 
 namespace crdt::sync {
 

@@ -23,7 +23,8 @@
 #include <string_view>
 
 #include "crdt/sync/bytes.hpp"
-#include "crdt/sync/message_kind.hpp"
+#include "crdt/sync/limits.hpp"
+#include "message_kind.hpp"
 
 namespace crdt::sync {
 
@@ -31,7 +32,7 @@ inline constexpr std::size_t kLengthSize = 4;
 inline constexpr std::size_t kKindSize = 1;
 inline constexpr std::size_t kCrcSize = 4;
 inline constexpr std::size_t kMacSize = 32;
-inline constexpr std::size_t kDefaultMaxFrameSize = std::size_t{16} << 20;
+
 // Small enough limits make chunking silly; below this a FrameReader/FrameWriter refuses to exist.
 inline constexpr std::size_t kMinMaxFrameSize = 256;
 

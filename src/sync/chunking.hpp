@@ -26,7 +26,7 @@
 #include <vector>
 
 #include "crdt/sync/bytes.hpp"
-#include "crdt/sync/frame.hpp"
+#include "frame.hpp"
 
 namespace crdt::sync {
 

@@ -12,8 +12,8 @@
 #include <optional>
 
 #include "crdt/sync/bytes.hpp"
-#include "crdt/sync/crypto.hpp"
-#include "crdt/sync/frame.hpp"
+#include "crypto.hpp"
+#include "frame.hpp"
 
 namespace crdt::sync {
 
