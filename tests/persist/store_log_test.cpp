@@ -132,6 +132,30 @@ TEST_CASE("Store: retention bounds drop old entries without any acknowledgement"
   }
 }
 
+TEST_CASE("Store: retention by age keeps deltas not yet folded into their document",
+          "[persist][log]") {
+  TempDir dir;
+  std::uint64_t now = 1'000'000;
+  Options options = test_options();
+  options.fold_max_deltas = 1000;  // nothing folds unless asked
+  options.log_max_age = std::chrono::milliseconds(1000);
+  options.time_source = [&now] { return now; };
+  Store store = Store::open(dir.file("a.db"), options);
+  for (int i = 0; i < 4; ++i) add(store, "doc", named("old", i));
+  now += 5000;
+  add(store, "doc", "new");
+  // Seq 1 became the new document's snapshot; 2-4 are as old but still pending, and 5 is young.
+  REQUIRE(store.status().pending_deltas == 4);
+  CHECK(store.truncate_log() == 1);
+  CHECK(seqs(store.deltas_since(0)) == std::vector<std::uint64_t>{2, 3, 4, 5});
+  CHECK(store.status().truncated_through == 1);
+  store.fold_all();
+  CHECK(store.truncate_log() == 3);
+  CHECK(seqs(store.deltas_since(0)) == std::vector<std::uint64_t>{5});
+  CHECK(store.status().truncated_through == 4);
+  CHECK(store.read<crdt::ORSet<std::string>>("doc")->size() == 5);
+}
+
 TEST_CASE("Store: compaction joins a document's deltas at the newest seq", "[persist][log]") {
   TempDir dir;
   Store store = Store::open(dir.file("a.db"), test_options());
@@ -156,6 +180,38 @@ TEST_CASE("Store: compaction joins a document's deltas at the newest seq", "[per
   }
   CHECK(other.read<crdt::ORSet<std::string>>("a") == store.read<crdt::ORSet<std::string>>("a"));
   CHECK(other.read<crdt::PNCounter>("c")->value() == 3);
+}
+
+TEST_CASE("Store: a compacted entry keeps its common origin; mixed origins become this replica",
+          "[persist][log]") {
+  // A peer never gets back the entries whose origin is itself (no echo): an entry that holds
+  // other replicas' deltas too must not carry that peer's id.
+  TempDir dir;
+  Store store = Store::open(dir.file("a.db"), test_options());
+  Store remote = Store::open(dir.file("b.db"), test_options());
+  add(remote, "theirs", "r0");
+  add(remote, "theirs", "r1");
+  add(store, "mixed", "local");
+  add(remote, "mixed", "remote");  // the newest of "mixed" is the remote one
+  add(store, "ours", "l0");
+  add(store, "ours", "l1");
+  for (const auto& entry : remote.deltas_since(0)) {
+    REQUIRE(store.merge_remote(entry.document, entry.type, entry.delta, remote.replica()).changed);
+  }
+  // The log: mixed(local) 1, ours 2, ours 3, theirs 4, theirs 5, mixed(remote) 6.
+  REQUIRE(seqs(store.deltas_since(0)) == std::vector<std::uint64_t>{1, 2, 3, 4, 5, 6});
+  CHECK(store.compact_log() == 3);
+  const auto entries = store.deltas_since(0);
+  REQUIRE(seqs(entries) == std::vector<std::uint64_t>{3, 5, 6});
+  CHECK(entries[0].document == "ours");
+  CHECK(entries[0].origin == store.replica());
+  CHECK(entries[1].document == "theirs");
+  CHECK(entries[1].origin == remote.replica());
+  CHECK(entries[2].document == "mixed");
+  CHECK(entries[2].origin == store.replica());
+  const auto joined = crdt::serialization::decode<crdt::ORSet<std::string>>(entries[2].delta);
+  REQUIRE(joined.has_value());
+  CHECK(joined.value().value() == std::vector<std::string>{"local", "remote"});
 }
 
 TEST_CASE("Store: hints are kept per target until dropped", "[persist][hints]") {

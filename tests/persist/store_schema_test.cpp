@@ -1,5 +1,8 @@
 #include <filesystem>
+#include <grp.h>
 #include <string>
+#include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
 
@@ -50,6 +53,83 @@ void make_store(const std::string& file) {
   });
   store.update<crdt::PNCounter>("count",
                                 [](auto& c, Writer& w) { return c.increment(w.replica()); });
+}
+
+constexpr uid_t kNobody = 65534;
+
+// How opening a store for writing went, in a child process (see open_for_writing_as_unprivileged).
+struct OpenOutcome {
+  enum class Kind {
+    refused,
+    accepted,
+    still_writable,
+    no_privilege_drop,
+    other_exception,
+    crashed
+  };
+  Kind kind = Kind::crashed;
+  ErrorCode code = ErrorCode::io;  // when refused
+};
+
+std::string describe(const OpenOutcome& outcome) {
+  switch (outcome.kind) {
+    case OpenOutcome::Kind::refused:
+      return "refused with " + std::string(crdt::persist::to_string(outcome.code));
+    case OpenOutcome::Kind::accepted:
+      return "the store opened the file for writing";
+    case OpenOutcome::Kind::still_writable:
+      return "the child could still write the file (access(W_OK)): the test proves nothing";
+    case OpenOutcome::Kind::no_privilege_drop:
+      return "the child could not become nobody (setgroups/setgid/setuid failed)";
+    case OpenOutcome::Kind::other_exception:
+      return "an exception other than crdt::persist::Error, or an Error without file or detail";
+    case OpenOutcome::Kind::crashed:
+      return "the child did not exit normally";
+  }
+  return "?";
+}
+
+// Opens `file` for writing in a child process, which first drops to uid/gid nobody when it runs
+// as root. The exit status carries the outcome: 0-63 an Error's code, 64 and up the other kinds.
+OpenOutcome open_for_writing_as_unprivileged(const std::string& file) {
+  constexpr int kAccepted = 64, kStillWritable = 65, kNoDrop = 66, kOther = 67;
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    if (::geteuid() == 0 &&
+        (::setgroups(0, nullptr) != 0 || ::setgid(kNobody) != 0 || ::setuid(kNobody) != 0)) {
+      ::_exit(kNoDrop);
+    }
+    if (::access(file.c_str(), W_OK) == 0) ::_exit(kStillWritable);
+    try {
+      Store store = Store::open(file, test_options());
+      store.read<crdt::PNCounter>("count");
+    } catch (const Error& e) {
+      if (e.file() != file || e.detail().empty()) ::_exit(kOther);
+      ::_exit(static_cast<int>(e.code()));
+    } catch (...) {
+      ::_exit(kOther);
+    }
+    ::_exit(kAccepted);
+  }
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  OpenOutcome outcome;
+  if (!WIFEXITED(status)) return outcome;
+  const int code = WEXITSTATUS(status);
+  if (code < kAccepted) {
+    outcome.kind = OpenOutcome::Kind::refused;
+    outcome.code = static_cast<ErrorCode>(code);
+  } else if (code == kAccepted) {
+    outcome.kind = OpenOutcome::Kind::accepted;
+  } else if (code == kStillWritable) {
+    outcome.kind = OpenOutcome::Kind::still_writable;
+  } else if (code == kNoDrop) {
+    outcome.kind = OpenOutcome::Kind::no_privilege_drop;
+  } else {
+    outcome.kind = OpenOutcome::Kind::other_exception;
+  }
+  return outcome;
 }
 
 }  // namespace
@@ -155,16 +235,23 @@ TEST_CASE("Store: a read-only store reads and refuses every write", "[persist][s
 
 TEST_CASE("Store: a file the process cannot write is refused for writing",
           "[persist][schema][errors]") {
-  if (::geteuid() == 0) {
-    WARN("running as root: permissions do not stop writes, covered by the read_only option");
-    return;
-  }
   TempDir dir;
   const std::string file = dir.file("app.db");
   make_store(file);
+  const std::vector<char> before = file_bytes(file);
+  // Root writes whatever the permissions say, so as root the opening runs in a child that
+  // becomes `nobody`, owning the directory and the file as the test's user otherwise would.
+  if (::geteuid() == 0) {
+    REQUIRE(::chown(dir.path().c_str(), kNobody, kNobody) == 0);
+    REQUIRE(::chown(file.c_str(), kNobody, kNobody) == 0);
+  }
   std::filesystem::permissions(file, std::filesystem::perms::owner_read);
-  CHECK(open_error(file) == ErrorCode::read_only);
+  const OpenOutcome outcome = open_for_writing_as_unprivileged(file);
+  INFO(describe(outcome));
+  CHECK(outcome.kind == OpenOutcome::Kind::refused);
+  CHECK(outcome.code == ErrorCode::read_only);
   std::filesystem::permissions(file, std::filesystem::perms::owner_all);
+  CHECK(file_bytes(file) == before);
 }
 
 TEST_CASE("Store: a full disk is an error that changes nothing", "[persist][schema][errors]") {

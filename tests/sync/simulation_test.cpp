@@ -2,6 +2,13 @@
 // real sync engines over the simulated network (support/sim_cluster.hpp). A failing seed is
 // printed with how to replay it, and goes into kRegressionSeeds once fixed.
 //
+// Two checks per seed, counted apart: the states converge and hold what the acknowledged writes
+// say; then every node shows its user the same (list, info, read_any, conflicts). When written,
+// the second failed on about half the seeds for two known bugs of src/persist being fixed
+// (issue 10): a removed set, cart, text, MV register or causal counter reads as absent on the
+// replica that removed it and as present on the others; an id created concurrently with two
+// types shows on each node the type that node saw first.
+//
 // Replay one seed, with the network's trace: CRDT_SIM_SEED=1234 crdt-sim-tests "[replay]"
 #include <cstdint>
 #include <cstdlib>
@@ -25,17 +32,32 @@ constexpr std::uint64_t kRegressionSeeds[] = {10, 34, 96, 119, 133, 161, 217};
 
 void run_seeds(std::uint64_t first, std::uint64_t count) {
   std::vector<ScheduleResult> failures;
+  std::vector<ScheduleResult> view_failures;
   for (std::uint64_t seed = first; seed < first + count; ++seed) {
     ScheduleResult result = run_schedule(seed);
     if (!result.ok) {
       std::cerr << "simulation FAILED: " << result.failure << "\n  replay: CRDT_SIM_SEED=" << seed
                 << " crdt-sim-tests \"[replay]\"\n";
       failures.push_back(std::move(result));
+    } else if (!result.views_agree) {
+      std::cerr << "simulation FAILED (user views): " << result.view_failure
+                << "\n  replay: CRDT_SIM_SEED=" << seed << " crdt-sim-tests \"[replay]\"\n";
+      view_failures.push_back(std::move(result));
     }
   }
-  INFO(failures.size() << " of " << count << " schedules failed; first seed "
-                       << (failures.empty() ? 0 : failures.front().seed));
-  CHECK(failures.empty());
+  {
+    INFO(failures.size() << " of " << count
+                         << " schedules did not converge or lost acknowledged writes; first seed "
+                         << (failures.empty() ? 0 : failures.front().seed));
+    CHECK(failures.empty());
+  }
+  {
+    INFO(view_failures.size() << " of " << count
+                              << " schedules converged but show users different things; first seed "
+                              << (view_failures.empty() ? 0 : view_failures.front().seed) << ": "
+                              << (view_failures.empty() ? "" : view_failures.front().view_failure));
+    CHECK(view_failures.empty());
+  }
 }
 
 }  // namespace
@@ -50,6 +72,8 @@ TEST_CASE("simulation: regression seeds converge", "[simulation]") {
     const ScheduleResult result = run_schedule(seed);
     INFO(result.failure);
     CHECK(result.ok);
+    INFO(result.view_failure);
+    CHECK((!result.ok || result.views_agree));
   }
 }
 
@@ -80,4 +104,6 @@ TEST_CASE("simulation: replay CRDT_SIM_SEED", "[.][replay]") {
   std::cerr << result.summary << "\n";
   INFO(result.failure);
   CHECK(result.ok);
+  INFO(result.view_failure);
+  CHECK((!result.ok || result.views_agree));
 }

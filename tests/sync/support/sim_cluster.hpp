@@ -3,10 +3,16 @@
 // heal, crashes with restart from the file. run() returns what went wrong, if anything, with the
 // seed to replay it.
 //
+// A third of the seeds also bound every node's delta log (retention by bytes and age, truncation
+// on acknowledgement or not, early folds) and truncate and compact the logs of running nodes.
+//
 // Checked at the end, after healing and quiescence: every node holds the same states (documents
 // and type-conflict states alike, compared by the types' operator==), and every
 // acknowledged write is there (its events are in the causal context of its document on every
-// node).
+// node). Then every node's values against a model of the acknowledged writes (counters' totals,
+// elements added and never removed, the latest LWW write, values written, characters inserted
+// and not erased), and what a user reads on every node: list(), info() and read_any() of every
+// id, and conflicts().
 #pragma once
 
 #include <cstdint>
@@ -25,9 +31,11 @@ struct ScheduleSize {
 
 struct ScheduleResult {
   std::uint64_t seed = 0;
-  bool ok = false;
-  std::string failure;  // what differed, when !ok
-  std::string summary;  // topology, nodes, counts
+  bool ok = false;           // the states converged and hold what the acknowledged writes say
+  std::string failure;       // what differed, when !ok
+  bool views_agree = false;  // users of every node read the same (checked when ok)
+  std::string view_failure;  // what differed, when ok && !views_agree
+  std::string summary;       // topology, nodes, counts
   std::uint64_t converged_after_ms = 0;
 };
 
