@@ -4,7 +4,8 @@
 //   crdt-bench text TRACE.json.gz [--runs N]        a sequential trace, one replica
 //   crdt-bench concurrent TRACE.json.gz [--runs N]  a concurrent trace, forked and merged as its
 //                                                   parents say
-//   crdt-bench sync | catchup | restart | fanout    nodes syncing over 127.0.0.1 (sync_bench.hpp)
+//   crdt-bench sync | catchup | restart | fanout | isolation
+//                                                   nodes syncing over 127.0.0.1 (sync_bench.hpp)
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>

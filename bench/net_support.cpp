@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <mutex>
 #include <stdexcept>
@@ -37,6 +38,22 @@ double percentile(std::vector<double> values, double p) {
   std::sort(values.begin(), values.end());
   const auto rank = static_cast<std::size_t>(std::ceil(p * static_cast<double>(values.size())));
   return values[std::clamp<std::size_t>(rank, 1, values.size()) - 1];
+}
+
+void write_times(const std::string& file, const std::vector<std::int64_t>& times) {
+  std::ofstream out(file, std::ios::binary | std::ios::trunc);
+  out.write(reinterpret_cast<const char*>(times.data() + 1),
+            static_cast<std::streamsize>((times.size() - 1) * sizeof(std::int64_t)));
+  if (!out) throw std::runtime_error("cannot write " + file);
+}
+
+std::vector<std::int64_t> read_times(const std::string& file, std::uint64_t n) {
+  std::vector<std::int64_t> times(n + 1, 0);
+  std::ifstream in(file, std::ios::binary);
+  in.read(reinterpret_cast<char*>(times.data() + 1),
+          static_cast<std::streamsize>(n * sizeof(std::int64_t)));
+  if (!in) throw std::runtime_error("cannot read " + std::to_string(n) + " times from " + file);
+  return times;
 }
 
 ScratchDir::ScratchDir() {

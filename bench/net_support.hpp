@@ -28,6 +28,12 @@ double median(std::vector<double> values);
 // Nearest rank: the smallest value with at least fraction p of the values at or below it.
 double percentile(std::vector<double> values, double p);
 
+// Times [1..n] of `times` (index 0 unused) as native int64 nanoseconds in `file`: both ends are
+// this program on this machine. read_times returns them as [0, t1, ..., tn]; both throw
+// std::runtime_error when the file cannot be written or holds fewer than n times.
+void write_times(const std::string& file, const std::vector<std::int64_t>& times);
+std::vector<std::int64_t> read_times(const std::string& file, std::uint64_t n);
+
 // A fresh directory under the system's temp directory, removed with everything in it.
 class ScratchDir {
  public:

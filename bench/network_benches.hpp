@@ -1,6 +1,6 @@
 // The network benchmarks of crdt-bench: nodes syncing over 127.0.0.1, each returning JSON lines of
 // medians. What each one measures is described where it is implemented (sync_throughput.cpp,
-// catchup_bench.cpp, restart_bench.cpp, fanout_bench.cpp).
+// catchup_bench.cpp, restart_bench.cpp, fanout_bench.cpp, isolation_bench.cpp).
 #pragma once
 
 #include <cstddef>
@@ -62,6 +62,29 @@ struct FanoutSettings {
   bool verbose = false;
 };
 
+struct IsolationSettings {
+  std::size_t devices = 100;        // idle devices, in one process
+  std::size_t bulk_docs = 20000;    // the bulk device's backlog
+  std::string durability = "full";  // the hub's store; the devices use normal
+  int runs = 3;
+  int idle_ms = 3000;      // live updates measured before the bulk device connects
+  double timeout_s = 600;  // per run: every wait of a run is bounded by it
+  bool verbose = false;
+};
+
+// The hidden `isolation-peer` subcommand: one process of `isolation` (hub, idle, live or bulk).
+struct IsolationPeerSettings {
+  std::string role;
+  std::string dir;
+  std::uint16_t port = 0;  // the hub's
+  std::size_t devices = 0;
+  std::size_t bulk_docs = 0;
+  std::string durability = "full";
+  long parent = 0;
+  double timeout_s = 600;
+  bool verbose = false;
+};
+
 // Calls `emit` with each mode's line as soon as it is measured.
 void run_sync(const SyncSettings& settings, const std::function<void(const nlohmann::json&)>& emit);
 // Returns the process's exit code.
@@ -69,5 +92,8 @@ int run_sync_reader(const SyncReaderSettings& settings);
 nlohmann::json run_catchup(const CatchupSettings& settings);
 nlohmann::json run_restart(const RestartSettings& settings);
 nlohmann::json run_fanout(const FanoutSettings& settings);
+nlohmann::json run_isolation(const IsolationSettings& settings);
+// Returns the process's exit code.
+int run_isolation_peer(const IsolationPeerSettings& settings);
 
 }  // namespace crdt::bench

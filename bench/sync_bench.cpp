@@ -85,6 +85,40 @@ std::function<std::optional<int>()> add_network_benches(CLI::App& app) {
       ->check(CLI::Range(1, 1000));
   add_common(*fanout_command, fanout->durability, fanout->verbose);
 
+  auto isolation = std::make_shared<IsolationSettings>();
+  auto* isolation_command = app.add_subcommand(
+      "isolation", "a live device's latency on a hub while another device uploads a backlog");
+  isolation_command->add_option("--devices", isolation->devices, "idle devices")
+      ->check(CLI::Range(0, 1000));
+  isolation_command->add_option("--bulk-docs", isolation->bulk_docs,
+                                "documents of about 2 KB the bulk device uploads");
+  isolation_command
+      ->add_option("--idle-ms", isolation->idle_ms,
+                   "live updates measured before the bulk device connects")
+      ->check(CLI::Range(200, 600000));
+  isolation_command->add_option("--runs", isolation->runs, "runs; each figure is the median")
+      ->check(CLI::Range(1, 1000));
+  isolation_command->add_option("--timeout", isolation->timeout_s, "seconds a run may take at most")
+      ->check(CLI::PositiveNumber);
+  isolation_command
+      ->add_option("--durability", isolation->durability,
+                   "store durability of the hub (the devices use normal)")
+      ->check(CLI::IsMember({"full", "normal"}));
+  isolation_command->add_flag("--verbose", isolation->verbose, "the nodes' logs on stderr");
+
+  auto peer = std::make_shared<IsolationPeerSettings>();
+  auto* peer_command = app.add_subcommand("isolation-peer", "")->group("");  // hidden: internal
+  peer_command->add_option("--role", peer->role)
+      ->required()
+      ->check(CLI::IsMember({"hub", "idle", "live", "bulk"}));
+  peer_command->add_option("--dir", peer->dir)->required();
+  peer_command->add_option("--port", peer->port);
+  peer_command->add_option("--devices", peer->devices);
+  peer_command->add_option("--bulk-docs", peer->bulk_docs);
+  peer_command->add_option("--parent", peer->parent);
+  peer_command->add_option("--timeout", peer->timeout_s);
+  add_common(*peer_command, peer->durability, peer->verbose);
+
   return [=]() -> std::optional<int> {
     try {
       if (sync_command->parsed()) {
@@ -97,6 +131,8 @@ std::function<std::optional<int>()> add_network_benches(CLI::App& app) {
       if (catchup_command->parsed()) return print(run_catchup(*catchup));
       if (restart_command->parsed()) return print(run_restart(*restart));
       if (fanout_command->parsed()) return print(run_fanout(*fanout));
+      if (isolation_command->parsed()) return print(run_isolation(*isolation));
+      if (peer_command->parsed()) return run_isolation_peer(*peer);
     } catch (const std::exception& error) {
       std::cerr << "crdt-bench: " << error.what() << '\n';
       return 1;

@@ -1,5 +1,5 @@
-// The network subcommands of crdt-bench (sync, catchup, restart, fanout, and the hidden
-// sync-reader that `sync` starts as its second process).
+// The network subcommands of crdt-bench (sync, catchup, restart, fanout, isolation, and the hidden
+// sync-reader and isolation-peer that `sync` and `isolation` start as their other processes).
 #pragma once
 
 #include <functional>

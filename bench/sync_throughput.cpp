@@ -30,7 +30,6 @@
 #include <cstdint>
 #include <deque>
 #include <exception>
-#include <fstream>
 #include <functional>
 #include <future>
 #include <iostream>
@@ -66,23 +65,6 @@ constexpr std::uint64_t kKeys = 100;
 
 milliseconds seconds_to_ms(double seconds) {
   return milliseconds(static_cast<std::int64_t>(seconds * 1000));
-}
-
-// Times [1..n] as native int64 nanoseconds: both ends are this program on this machine.
-void write_times(const std::string& file, const std::vector<std::int64_t>& times) {
-  std::ofstream out(file, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(times.data() + 1),
-            static_cast<std::streamsize>((times.size() - 1) * sizeof(std::int64_t)));
-  if (!out) throw std::runtime_error("cannot write " + file);
-}
-
-std::vector<std::int64_t> read_times(const std::string& file, std::uint64_t n) {
-  std::vector<std::int64_t> times(n + 1, 0);
-  std::ifstream in(file, std::ios::binary);
-  in.read(reinterpret_cast<char*>(times.data() + 1),
-          static_cast<std::streamsize>(n * sizeof(std::int64_t)));
-  if (!in) throw std::runtime_error("cannot read the reader's arrival times from " + file);
-  return times;
 }
 
 struct Phase {
