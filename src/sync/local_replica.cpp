@@ -1,6 +1,7 @@
 #include "local_replica.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <string>
 #include <utility>
 
@@ -19,39 +20,41 @@ LocalReplica::LocalReplica(persist::SharedStore& store, std::size_t cache_bytes)
   cache_floor_ = head_;
 }
 
-std::vector<persist::LogEntry> LocalReplica::poll() {
-  std::vector<persist::LogEntry> fresh;
+std::vector<LogEntryRef> LocalReplica::poll() {
+  std::vector<LogEntryRef> fresh;
   for (;;) {
     auto batch = store_.with_store([&](persist::Store& s) { return s.deltas_since(head_, 4096); });
     if (batch.empty()) break;
     head_ = batch.back().seq;
-    for (auto& entry : batch) fresh.push_back(std::move(entry));
+    for (auto& entry : batch) {
+      fresh.push_back(std::make_shared<const persist::LogEntry>(std::move(entry)));
+    }
     if (fresh.size() >= 65536) break;  // the rest at the next poll, so the loop stays responsive
   }
   for (const auto& entry : fresh) {
-    stale_.insert(entry.document);
-    cached_bytes_ += entry.delta.size() + entry.document.size();
+    stale_.insert(entry->document);
+    cached_bytes_ += entry->delta.size() + entry->document.size();
     cache_.push_back(entry);
   }
   while (!cache_.empty() && cached_bytes_ > cache_bytes_) {
-    cached_bytes_ -= cache_.front().delta.size() + cache_.front().document.size();
-    cache_floor_ = cache_.front().seq;
+    cached_bytes_ -= cache_.front()->delta.size() + cache_.front()->document.size();
+    cache_floor_ = cache_.front()->seq;
     cache_.pop_front();
   }
   if (cache_.empty()) cache_floor_ = head_;
   return fresh;
 }
 
-std::vector<persist::LogEntry> LocalReplica::entries_since(std::uint64_t after, std::size_t limit,
-                                                           std::size_t max_bytes) {
-  std::vector<persist::LogEntry> out;
+std::vector<LogEntryRef> LocalReplica::entries_since(std::uint64_t after, std::size_t limit,
+                                                     std::size_t max_bytes) {
+  std::vector<LogEntryRef> out;
   std::size_t bytes = 0;
   if (after >= cache_floor_) {
     auto it = std::upper_bound(
         cache_.begin(), cache_.end(), after,
-        [](std::uint64_t seq, const persist::LogEntry& entry) { return seq < entry.seq; });
+        [](std::uint64_t seq, const LogEntryRef& entry) { return seq < entry->seq; });
     for (; it != cache_.end() && out.size() < limit && (out.empty() || bytes < max_bytes); ++it) {
-      bytes += it->delta.size();
+      bytes += (*it)->delta.size();
       out.push_back(*it);
     }
     return out;
@@ -66,7 +69,7 @@ std::vector<persist::LogEntry> LocalReplica::entries_since(std::uint64_t after, 
       if (entry.seq > head_) break;  // not polled yet: it comes with the cache
       cursor = entry.seq;
       bytes += entry.delta.size();
-      out.push_back(std::move(entry));
+      out.push_back(std::make_shared<const persist::LogEntry>(std::move(entry)));
       if (out.size() >= limit || bytes >= max_bytes) break;
     }
     if (batch.size() < want || cursor >= head_) break;
@@ -124,28 +127,56 @@ std::vector<DeltaItem> LocalReplica::join(const std::vector<const persist::LogEn
   return out;
 }
 
-MergeOutcome LocalReplica::merge(const std::vector<DeltaItem>& items, ReplicaId origin) {
-  MergeOutcome outcome;
-  std::vector<const DeltaItem*> known;
-  known.reserve(items.size());
-  for (const auto& item : items) {
-    if (type(item.type) == nullptr) {
-      outcome.unknown_types.push_back(item.type);
-    } else {
-      known.push_back(&item);
-    }
-  }
-  if (known.empty()) return outcome;
-  store_.with_store([&](persist::Store& s) {
-    s.batch([&](persist::Batch& batch) {
-      for (const DeltaItem* item : known) {
-        const auto result = batch.merge_remote(item->document, item->type, item->delta, origin);
-        if (result.changed) ++outcome.changed;
-        if (result.conflict && result.changed) outcome.conflicts.push_back(*item);
+std::size_t merge_slice(persist::Store& store, const std::vector<DeltaItem>& items,
+                        std::size_t next, ReplicaId origin, const MergeSlice& slice,
+                        MergeOutcome& outcome) {
+  using Clock = std::chrono::steady_clock;
+  if (next >= items.size()) return next;  // an empty message: no transaction, no fsync
+  const auto started = Clock::now();
+  MergeOutcome part;
+  std::size_t index = next;
+  store.batch([&](persist::Batch& batch) {
+    std::size_t bytes = 0;
+    for (; index < items.size(); ++index) {
+      if (index > next) {
+        if (index - next >= slice.max_items || bytes >= slice.max_bytes) break;
+        if (slice.max_ms > 0 && Clock::now() - started >= std::chrono::milliseconds(slice.max_ms)) {
+          break;
+        }
       }
-    });
+      const DeltaItem& item = items[index];
+      bytes += item.delta.size();
+      // A removal record's baseline is a state of the document's type.
+      const std::string_view name =
+          std::string_view(item.type).starts_with(persist::kRemovalTypePrefix)
+              ? std::string_view(item.type).substr(persist::kRemovalTypePrefix.size())
+              : std::string_view(item.type);
+      if (store.find_type(name) == nullptr) {
+        part.unknown_types.push_back(item.type);
+        continue;
+      }
+      const auto result = batch.merge_remote(item.document, item.type, item.delta, origin);
+      if (result.changed) ++part.changed;
+      if (result.conflict && result.changed) part.conflicts.push_back(item);
+    }
   });
-  return outcome;
+  // Committed: only now does it count.
+  outcome.changed += part.changed;
+  for (auto& item : part.conflicts) outcome.conflicts.push_back(std::move(item));
+  for (auto& type : part.unknown_types) outcome.unknown_types.push_back(std::move(type));
+  return index;
+}
+
+ReplicaReader::ResumePoint LocalReplica::resume_point(ReplicaId peer) {
+  ResumePoint out;
+  store_.with_store([&](persist::Store& s) {
+    const persist::Status status = s.status();  // holds the peers too: one read of both
+    for (const auto& info : status.peers) {
+      if (info.id == peer) out.acknowledged = info.acknowledged;
+    }
+    out.truncated_through = status.truncated_through;
+  });
+  return out;
 }
 
 void LocalReplica::touched(const std::string& id) { stale_.insert(id); }

@@ -7,8 +7,9 @@
 // the DigestIndex of every document current (recomputing a document's hash lazily, only when a
 // digest needs it after the document changed).
 //
-// Runs on the engine's loop thread. The store is a SharedStore, so app threads may write at the
-// same time; their writes reach the log and are picked up by the next poll().
+// Runs on the engine's loop thread. The store is a SharedStore, so app threads (and the engine's
+// store worker, which merges what peers send: merge_slice) may write at the same time; their
+// writes reach the log and are picked up by the next poll().
 #pragma once
 
 #include <cstddef>
@@ -24,49 +25,51 @@
 #include "crdt/causal/replica_id.hpp"
 #include "crdt/persist/shared_store.hpp"
 #include "digest_index.hpp"
+#include "replica_reader.hpp"
 #include "sync_messages.hpp"
 
 namespace crdt::sync {
 
-struct MergeOutcome {
-  std::size_t changed = 0;
-  std::vector<DeltaItem> conflicts;  // items kept beside a document of another type (no delta)
-  std::vector<std::string> unknown_types;  // items skipped: this node has no such type
+// The part of a merge that one transaction takes: at most this many items, about this many
+// bytes, and (when max_ms > 0) items begun within this many milliseconds; at least one item.
+struct MergeSlice {
+  std::size_t max_items = 512;
+  std::size_t max_bytes = std::size_t{256} << 10;
+  std::uint32_t max_ms = 0;
 };
 
-class LocalReplica {
+// Merges items[next...] from a peer into `store` in one transaction, as far as `slice` allows,
+// with `origin` as their origin in the log; adds what happened to `outcome` and returns the index
+// of the first item not merged (items.size() when done). Throws persist::Error when a delta is
+// malformed or the store fails (nothing of this slice is merged then). Runs wherever the store
+// may be used: the engine calls it on its store worker.
+std::size_t merge_slice(persist::Store& store, const std::vector<DeltaItem>& items,
+                        std::size_t next, ReplicaId origin, const MergeSlice& slice,
+                        MergeOutcome& outcome);
+
+class LocalReplica final : public ReplicaReader {
  public:
   LocalReplica(persist::SharedStore& store, std::size_t cache_bytes = std::size_t{8} << 20);
 
-  ReplicaId id() const { return id_; }
+  ReplicaId id() const override { return id_; }
   persist::SharedStore& store() { return store_; }
 
   // Reads the log entries appended since the last poll; returns them (oldest first).
-  std::vector<persist::LogEntry> poll();
+  std::vector<LogEntryRef> poll();
   // The highest seq poll() has seen.
-  std::uint64_t head() const { return head_; }
-  // Entries with seq > after, at most `limit` of them and about `max_bytes` (at least one).
-  std::vector<persist::LogEntry> entries_since(std::uint64_t after, std::size_t limit,
-                                               std::size_t max_bytes);
+  std::uint64_t head() const override { return head_; }
+  ResumePoint resume_point(ReplicaId peer) override;
+  std::vector<LogEntryRef> entries_since(std::uint64_t after, std::size_t limit,
+                                         std::size_t max_bytes) override;
+  std::vector<DeltaItem> join(const std::vector<const persist::LogEntry*>& entries) override;
 
-  // Joins the entries per document and type, in the order each first appears.
-  std::vector<DeltaItem> join(const std::vector<const persist::LogEntry*>& entries);
-
-  // Merges remote items in one transaction, with `origin` as their origin in the log.
-  // Throws persist::Error when a delta is malformed or the store fails (nothing is merged then).
-  MergeOutcome merge(const std::vector<DeltaItem>& items, ReplicaId origin);
-
-  // The digest index, brought up to date.
-  const DigestIndex& digests();
+  const DigestIndex& digests() override;
   // Marks a document's hash as out of date.
   void touched(const std::string& id);
-  // The causal context (encode<VersionVector>) of a document's state of `type`: the document
-  // itself, or a conflict state kept beside it.
-  Bytes context_bytes(const std::string& id, const std::string& type);
-  // What a peer whose state of `type` has `known_context` lacks: delta_since for the document;
-  // a conflict state goes whole.
+  // A conflict state or removal record has no delta_since: it goes whole.
+  Bytes context_bytes(const std::string& id, const std::string& type) override;
   std::optional<Bytes> delta_for(const std::string& id, const std::string& type,
-                                 const Bytes& known_context);
+                                 const Bytes& known_context) override;
 
   const persist::DocumentType* type(const std::string& tag);
 
@@ -79,7 +82,7 @@ class LocalReplica {
   std::size_t cache_bytes_;
   std::uint64_t head_ = 0;
   std::uint64_t cache_floor_ = 0;  // the cache holds every entry with seq > cache_floor_
-  std::deque<persist::LogEntry> cache_;
+  std::deque<LogEntryRef> cache_;
   std::size_t cached_bytes_ = 0;
   DigestIndex index_;
   bool index_built_ = false;

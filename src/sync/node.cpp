@@ -7,17 +7,20 @@
 #include <utility>
 
 #include "asio_event_loop.hpp"
+#include "store_worker.hpp"
 #include "sync_engine.hpp"
 #include "tcp_transport.hpp"
 
 namespace crdt::sync {
 
 // Members in construction order, destroyed the other way: the engine goes first, then the store
-// (whose committer thread may still wake the loop), then the transport and the loop.
+// worker (whose jobs use the store and post to the loop), the store (whose committer thread may
+// still wake the loop), then the transport and the loop.
 struct Node::Impl {
   AsioEventLoop loop;
   std::unique_ptr<TcpTransport> transport;
   persist::SharedStore store;
+  std::unique_ptr<ThreadStoreWorker> worker;
   std::unique_ptr<SyncEngine> engine;
   std::thread::id loop_thread;
   std::atomic<bool> poll_requested{false};
@@ -63,8 +66,9 @@ std::unique_ptr<Node> Node::open(const std::string& file, NodeOptions options,
   TcpOptions tcp;
   tcp.max_queued_bytes = options.max_send_queue;
   impl->transport = std::make_unique<TcpTransport>(impl->loop, tcp);
-  impl->engine =
-      std::make_unique<SyncEngine>(impl->loop, *impl->transport, impl->store, std::move(options));
+  impl->worker = std::make_unique<ThreadStoreWorker>(impl->store);
+  impl->engine = std::make_unique<SyncEngine>(impl->loop, *impl->transport, impl->store,
+                                              std::move(options), impl->worker.get());
   impl->loop.start_thread();
   Impl& ref = *impl;
   {

@@ -24,11 +24,12 @@
 #include "frame_reader.hpp"
 #include "frame_writer.hpp"
 #include "handshake.hpp"
+#include "outbox.hpp"
 #include "transport.hpp"
 
 namespace crdt::sync {
 
-class PeerLink final : public Connection::Handler {
+class PeerLink final : public Connection::Handler, public Outbox {
  public:
   struct Events {
     std::function<void()> on_established;
@@ -48,14 +49,14 @@ class PeerLink final : public Connection::Handler {
   // which wait in the link and are handed to the connection as its queue drains (flush()), so a
   // state of any size gets through a bounded queue. False when the connection is closed or its
   // queue overflowed; the link then closes itself ("send queue full": backpressure).
-  bool send(const Frame& message);
+  bool send(const Frame& message) override;
   // Hands waiting chunks to the connection while its queue is at most half full.
   void flush();
   std::size_t waiting_bytes() const { return waiting_bytes_; }
   void close(const std::string& reason);
 
   bool established() const { return handshake_.established(); }
-  bool closed() const { return closed_ || closing_; }
+  bool closed() const override { return closed_ || closing_; }
   ReplicaId peer_id() const { return handshake_.peer_id(); }
   std::uint32_t version() const { return handshake_.version(); }
   std::string remote() const { return connection_->remote(); }

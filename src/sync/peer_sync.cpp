@@ -5,26 +5,24 @@
 #include <string>
 #include <utility>
 
-#include "crdt/persist/error.hpp"
-
 namespace crdt::sync {
 
-PeerSync::PeerSync(LocalReplica& replica, PeerLink& link, SyncStart own, SyncSettings settings,
+PeerSync::PeerSync(ReplicaReader& replica, Outbox& out, SyncStart own, SyncSettings settings,
                    Hooks hooks)
     : replica_(replica),
-      link_(link),
+      out_(out),
       own_(std::move(own)),
       settings_(settings),
       hooks_(std::move(hooks)),
       own_filter_(own_.prefixes) {}
 
-void PeerSync::start() {
-  peer_ = link_.peer_id();
+void PeerSync::start(ReplicaId peer) {
+  peer_ = peer;
   progress_.head_at_start = replica_.head();
-  link_.send(to_frame(own_));
+  out_.send(to_frame(own_));
 }
 
-void PeerSync::request_status() { link_.send(Frame{MessageKind::status_request, {}}); }
+void PeerSync::request_status() { out_.send(Frame{MessageKind::status_request, {}}); }
 
 bool PeerSync::initial_sync_done() const {
   return progress_.caught_up_sent && progress_.caught_up_received &&
@@ -48,14 +46,19 @@ std::optional<std::string> PeerSync::on_message(const Frame& message) {
       if (auto error = parse(message.payload, caught_up, settings_.limits)) {
         return "malformed caught_up: " + error->message;
       }
-      progress_.caught_up_received = true;
+      // It says the peer sent everything it had; that counts once it is merged here too.
+      if (merging_.empty()) {
+        progress_.caught_up_received = true;
+      } else {
+        caught_up_after_ = merging_.back().first;
+      }
       return std::nullopt;
     }
     case MessageKind::status_request:
-      link_.send(Frame{MessageKind::status, [&] {
-                         const std::string json = hooks_.status_json ? hooks_.status_json() : "{}";
-                         return Bytes(json.begin(), json.end());
-                       }()});
+      out_.send(Frame{MessageKind::status, [&] {
+                        const std::string json = hooks_.status_json ? hooks_.status_json() : "{}";
+                        return Bytes(json.begin(), json.end());
+                      }()});
       return std::nullopt;
     case MessageKind::status:
       if (hooks_.on_status) {
@@ -63,7 +66,7 @@ std::optional<std::string> PeerSync::on_message(const Frame& message) {
       }
       return std::nullopt;
     case MessageKind::ping:
-      link_.send(Frame{MessageKind::pong, {}});
+      out_.send(Frame{MessageKind::pong, {}});
       return std::nullopt;
     case MessageKind::pong:
     case MessageKind::delta_request:  // reserved; older or newer peers may send it
@@ -91,16 +94,10 @@ void PeerSync::begin_outbound() {
     progress_.state = OutboundState::idle;
     return;
   }
-  std::optional<std::uint64_t> acknowledged;
-  std::uint64_t truncated = 0;
-  replica_.store().with_store([&](persist::Store& s) {
-    const persist::Status status = s.status();  // holds the peers too: one read of both
-    for (const auto& info : status.peers) {
-      if (info.id == peer_) acknowledged = info.acknowledged;
-    }
-    truncated = status.truncated_through;
-  });
-  if (acknowledged && *acknowledged >= truncated && *acknowledged <= replica_.head()) {
+  const ReplicaReader::ResumePoint resume = replica_.resume_point(peer_);
+  const std::optional<std::uint64_t>& acknowledged = resume.acknowledged;
+  if (acknowledged && *acknowledged >= resume.truncated_through &&
+      *acknowledged <= replica_.head()) {
     // Delta-interval catch-up: everything after what the peer confirmed is still in the log.
     progress_.state = OutboundState::streaming;
     cursor_ = *acknowledged;
@@ -116,6 +113,7 @@ void PeerSync::begin_outbound() {
   const DigestSummary root = replica_.digests().summary(0, 0, peer_filter_);
   if (root.documents == 0) {
     finish_repair();
+    pump();  // nothing to compare: stream, and say caught_up, at once
     return;
   }
   send_digest({DigestNode{0, 0, root}});
@@ -127,7 +125,7 @@ void PeerSync::send_digest(std::vector<DigestNode> nodes) {
   progress_.digest_bytes_sent += frame.payload.size();
   ++progress_.digest_rounds;
   digest_outstanding_ = true;
-  link_.send(frame);
+  out_.send(frame);
 }
 
 std::optional<std::string> PeerSync::on_digest(const Frame& message) {
@@ -162,7 +160,7 @@ std::optional<std::string> PeerSync::on_digest(const Frame& message) {
   }
   const Frame frame = to_frame(reply);
   progress_.digest_bytes_sent += frame.payload.size();
-  link_.send(frame);
+  out_.send(frame);
   return std::nullopt;
 }
 
@@ -222,7 +220,7 @@ std::optional<std::string> PeerSync::on_digest_reply(const Frame& message) {
 bool PeerSync::send_deltas(DeltasMessage message) {
   message.number = next_number_++;
   progress_.items_sent += message.items.size();
-  return link_.send(to_frame(message));
+  return out_.send(to_frame(message));
 }
 
 bool PeerSync::send_repair_batch() {
@@ -259,11 +257,13 @@ bool PeerSync::send_stream_batch() {
   if (entries.empty()) return false;
   std::vector<const persist::LogEntry*> wanted;
   for (const auto& entry : entries) {
-    if (entry.origin == peer_ || !peer_filter_.matches(entry.document)) continue;
-    wanted.push_back(&entry);
+    if (entry->origin == peer_ || !peer_filter_.matches(entry->document)) continue;
+    wanted.push_back(entry.get());
   }
-  cursor_ = entries.back().seq;
-  if (wanted.empty() && in_flight() > 0) return true;  // skipped; the next message covers it
+  cursor_ = entries.back()->seq;
+  // Nothing for this peer: no message now; the next one covers the range, or a position message
+  // does (pump), so a peer that wants none of the traffic is not sent a message per write.
+  if (wanted.empty()) return true;
   auto joined = replica_.join(wanted);
   prepared_ = PreparedRange{std::deque<DeltaItem>(std::make_move_iterator(joined.begin()),
                                                   std::make_move_iterator(joined.end())),
@@ -292,8 +292,8 @@ bool PeerSync::send_prepared() {
 }
 
 void PeerSync::pump() {
-  if (link_.closed()) return;
-  while (in_flight() < settings_.window && !link_.closed()) {
+  if (out_.closed()) return;
+  while (in_flight() < settings_.window && !out_.closed()) {
     if (progress_.state == OutboundState::repairing) {
       if (send_repair_batch()) continue;
       if (digest_outstanding_) break;
@@ -302,7 +302,13 @@ void PeerSync::pump() {
     }
     if (progress_.state != OutboundState::streaming) break;
     if (send_stream_batch()) continue;
-    if (cursor_ > progress_.sent_to && in_flight() == 0 && !prepared_) {
+    // A position message (no items) lets the peer acknowledge a skipped range, so it resumes
+    // past it and the log can be truncated; sent at the end of the initial exchange, when asked
+    // (flush_position), or when the range grows long.
+    const bool position_due = position_due_ || !progress_.caught_up_sent ||
+                              cursor_ - progress_.sent_to >= settings_.position_entries;
+    if (cursor_ > progress_.sent_to && in_flight() == 0 && !prepared_ && position_due) {
+      position_due_ = false;
       send_deltas(DeltasMessage{0, progress_.sent_to, cursor_, {}});
       progress_.sent_to = cursor_;
       continue;
@@ -310,10 +316,10 @@ void PeerSync::pump() {
     break;
   }
   if (progress_.state == OutboundState::streaming && !progress_.caught_up_sent && !prepared_ &&
-      cursor_ >= progress_.head_at_start && !link_.closed()) {
+      cursor_ >= progress_.head_at_start && !out_.closed()) {
     caught_up_number_ = next_number_ - 1;
     progress_.caught_up_sent = true;
-    link_.send(to_frame(CaughtUp{progress_.head_at_start}));
+    out_.send(to_frame(CaughtUp{progress_.head_at_start}));
   }
   progress_.messages_in_flight = in_flight();
 }
@@ -324,19 +330,33 @@ std::optional<std::string> PeerSync::on_deltas(const Frame& message) {
     return "malformed deltas: " + error->message;
   }
   if (!peer_start_) return std::string("deltas before sync_start");
-  try {
-    MergeOutcome outcome = replica_.merge(deltas.items, peer_);
-    progress_.items_received += deltas.items.size();
-    progress_.documents_received += outcome.changed;
-    for (const auto& type : outcome.unknown_types) {
-      if (hooks_.log) hooks_.log("skipped a delta of unknown type " + type);
-    }
-    if (hooks_.on_merged) hooks_.on_merged(outcome);
-  } catch (const persist::Error& error) {
-    return std::string("could not merge deltas: ") + error.what();
+  if (!merging_.empty() && deltas.number <= merging_.back().first) {
+    return std::string("deltas messages out of order");
   }
-  link_.send(to_frame(AckMessage{deltas.number, deltas.to}));
+  progress_.items_received += deltas.items.size();
+  merging_.emplace_back(deltas.number, deltas.to);
+  if (hooks_.merge) {
+    hooks_.merge(deltas.number, std::move(deltas.items));
+  } else {
+    merged(deltas.number, MergeOutcome{});
+  }
   return std::nullopt;
+}
+
+void PeerSync::merged(std::uint64_t number, const MergeOutcome& outcome) {
+  if (merging_.empty() || merging_.front().first != number) return;  // not asked, or stale
+  const std::uint64_t to = merging_.front().second;
+  merging_.pop_front();
+  progress_.documents_received += outcome.changed;
+  for (const auto& type : outcome.unknown_types) {
+    if (hooks_.log) hooks_.log("skipped a delta of unknown type " + type);
+  }
+  if (hooks_.on_merged) hooks_.on_merged(outcome);
+  if (caught_up_after_ && number >= *caught_up_after_) {
+    caught_up_after_.reset();
+    progress_.caught_up_received = true;
+  }
+  out_.send(to_frame(AckMessage{number, to}));
 }
 
 std::optional<std::string> PeerSync::on_ack(const Frame& message) {
@@ -353,11 +373,15 @@ std::optional<std::string> PeerSync::on_ack(const Frame& message) {
   return std::nullopt;
 }
 
-void PeerSync::flush_acks() {
-  if (progress_.acknowledged <= persisted_ack_) return;
-  const std::uint64_t seq = progress_.acknowledged;
-  replica_.store().with_store([&](persist::Store& s) { s.acknowledge(peer_, seq); });
-  persisted_ack_ = seq;
+void PeerSync::flush_position() {
+  position_due_ = true;
+  pump();
+}
+
+std::optional<std::uint64_t> PeerSync::ack_to_persist() {
+  if (progress_.acknowledged <= persisted_ack_) return std::nullopt;
+  persisted_ack_ = progress_.acknowledged;
+  return persisted_ack_;
 }
 
 }  // namespace crdt::sync

@@ -11,12 +11,16 @@
 // - entries whose origin is the peer itself are never sent back (no echo), nor documents the peer
 //   did not subscribe to; `caught_up` follows the last message holding what this side had when
 //   the session began.
-// Inbound, every `deltas` message is merged in one transaction and acknowledged after it
-// committed; acknowledged seqs are persisted (flush_acks) so a reconnect resumes, and let the log
-// be truncated.
+// Inbound, every `deltas` message becomes a merge request (Hooks::merge) that the engine runs on
+// its store worker; the message is acknowledged when merged() reports it committed, in the order
+// the messages came. The peer's `caught_up` counts only once every message before it is merged.
+// What the peer acknowledged is handed out for persisting (ack_to_persist) so that a reconnect
+// resumes, and lets the log be truncated.
 //
-// Duplicates and re-sends are harmless: merges are joins. A malformed message is an error that
-// ends this session only (on_message returns the reason).
+// No I/O: frames come in through on_message and go out through the Outbox; the replica is read
+// through ReplicaReader; writes leave as requests. Duplicates and re-sends are harmless: merges
+// are joins. A malformed message is an error that ends this session only (on_message returns the
+// reason).
 #pragma once
 
 #include <cstddef>
@@ -29,8 +33,8 @@
 
 #include "crdt/sync/session_report.hpp"
 #include "digest_index.hpp"
-#include "local_replica.hpp"
-#include "peer_link.hpp"
+#include "outbox.hpp"
+#include "replica_reader.hpp"
 #include "sync_messages.hpp"
 
 namespace crdt::sync {
@@ -44,12 +48,21 @@ struct SyncSettings {
   std::size_t range_entries = std::size_t{1} << 16;
   std::size_t range_bytes = std::size_t{32} << 20;
   std::size_t digest_leaf = 32;  // a node this small is listed, not split
+  // A skipped log range this long is announced at once (flush_position otherwise).
+  std::size_t position_entries = 4096;
+  // A merge is committed in slices of at most this many items, bytes and milliseconds (0: no
+  // time bound), so other sessions' writes go between the slices of a large one.
+  std::size_t merge_slice_items = 512;
+  std::size_t merge_slice_bytes = std::size_t{256} << 10;
+  std::uint32_t merge_slice_ms = 2;
   MessageLimits limits;
 };
 
 class PeerSync {
  public:
   struct Hooks {
+    // Merge these items from the peer, then call merged(number, outcome) (or end the session).
+    std::function<void(std::uint64_t number, std::vector<DeltaItem> items)> merge;
     // After a deltas message was merged (and committed).
     std::function<void(const MergeOutcome&)> on_merged;
     // The answer to status_request.
@@ -59,17 +72,21 @@ class PeerSync {
     std::function<void(const std::string&)> log;
   };
 
-  PeerSync(LocalReplica& replica, PeerLink& link, SyncStart own, SyncSettings settings,
-           Hooks hooks);
+  PeerSync(ReplicaReader& replica, Outbox& out, SyncStart own, SyncSettings settings, Hooks hooks);
 
-  // Call once the link is established.
-  void start();
+  // Call once the link is established, with the authenticated peer's id.
+  void start(ReplicaId peer);
   // Handles one message; the reason when it is a protocol violation (the caller closes).
   std::optional<std::string> on_message(const Frame& message);
+  // The merge of deltas message `number` committed: acknowledges it.
+  void merged(std::uint64_t number, const MergeOutcome& outcome);
   // Sends what is due: call when the log advanced or a window opened.
   void pump();
-  // Persists the peer's acknowledgement, when it advanced.
-  void flush_acks();
+  // Sends a position message for the log range skipped since the last message (nothing in it was
+  // for this peer), if any: the engine calls it now and then.
+  void flush_position();
+  // The peer's acknowledgement to persist, when it advanced since the last call.
+  std::optional<std::uint64_t> ack_to_persist();
   void request_status();
 
   ReplicaId peer() const { return peer_; }
@@ -101,8 +118,8 @@ class PeerSync {
   bool send_deltas(DeltasMessage message);
   std::size_t in_flight() const { return next_number_ - 1 - acked_number_; }
 
-  LocalReplica& replica_;
-  PeerLink& link_;
+  ReplicaReader& replica_;
+  Outbox& out_;
   SyncStart own_;
   SyncSettings settings_;
   Hooks hooks_;
@@ -117,6 +134,12 @@ class PeerSync {
   std::uint64_t persisted_ack_ = 0;
   std::uint64_t cursor_ = 0;  // log position scanned (sent or skipped)
   std::uint64_t caught_up_number_ = 0;
+  bool position_due_ = false;
+
+  // Deltas messages whose merge was requested and not yet reported, oldest first: (number, to).
+  std::deque<std::pair<std::uint64_t, std::uint64_t>> merging_;
+  // The peer's caught_up arrived while merges were outstanding: it counts once this one is done.
+  std::optional<std::uint64_t> caught_up_after_;
 
   std::uint64_t repair_from_ = 0;  // the log head when the repair began
   std::uint64_t digest_round_ = 0;

@@ -24,14 +24,21 @@ struct SyncEngine::Session {
 };
 
 SyncEngine::SyncEngine(EventLoop& loop, Transport& transport, persist::SharedStore& store,
-                       NodeOptions options)
+                       NodeOptions options, StoreWorker* worker)
     : loop_(loop),
       transport_(transport),
       store_(store),
       options_(std::move(options)),
       replica_(store),
+      own_worker_(worker == nullptr ? std::make_unique<LoopStoreWorker>(loop, store) : nullptr),
+      worker_(worker == nullptr ? own_worker_.get() : worker),
       subscriptions_(options_.callback_executor) {
   seed_ = options_.seed != 0 ? options_.seed : std::random_device{}();
+  const SyncSettings defaults;
+  slice_.max_items = defaults.merge_slice_items;
+  slice_.max_bytes = defaults.merge_slice_bytes;
+  // A time bound depends on the machine: only where the work really runs beside the loop.
+  slice_.max_ms = worker == nullptr ? 0 : defaults.merge_slice_ms;
 }
 
 SyncEngine::~SyncEngine() {
@@ -71,15 +78,9 @@ void SyncEngine::stop() {
   loop_.cancel(poll_timer_);
   loop_.cancel(tick_timer_);
   for (auto& dialer : dialers_) loop_.cancel(dialer.timer);
-  for (auto& [id, session] : sessions_) {
-    if (session->sync) {
-      try {
-        session->sync->flush_acks();
-      } catch (const std::exception& error) {
-        log(std::string("could not persist an acknowledgement: ") + error.what());
-      }
-    }
-  }
+  // Merges not yet committed are not acknowledged either: their peers send them again.
+  worker_->stop();
+  for (auto& [id, session] : sessions_) persist_ack(*session, true);
   transport_.shutdown();
   // The links are gone with the sessions; late connection callbacks find nothing.
   sessions_.clear();
@@ -91,6 +92,7 @@ void SyncEngine::halt() {
   loop_.cancel(poll_timer_);
   loop_.cancel(tick_timer_);
   for (auto& dialer : dialers_) loop_.cancel(dialer.timer);
+  worker_->stop();
   transport_.shutdown();
   sessions_.clear();
 }
@@ -188,6 +190,10 @@ void SyncEngine::on_established(std::uint64_t id) {
   SyncStart own{SyncStart::Mode::replica, options_.subscribe,
                 store_.with_store([](persist::Store& s) { return s.label(); })};
   PeerSync::Hooks hooks;
+  const ReplicaId peer = session->link->peer_id();
+  hooks.merge = [this, id, peer](std::uint64_t number, std::vector<DeltaItem> items) {
+    submit_merge(id, peer, number, std::move(items));
+  };
   hooks.on_merged = [this](const MergeOutcome& outcome) {
     for (const auto& item : outcome.conflicts) {
       log("type conflict on " + item.document + ": a peer has it as " + item.type);
@@ -204,7 +210,68 @@ void SyncEngine::on_established(std::uint64_t id) {
   // Follow the log first: "what this side held when the session began" must include writes made
   // since the last poll (by the app or another process).
   poll_log();
-  session->sync->start();
+  session->sync->start(peer);
+}
+
+void SyncEngine::submit_merge(std::uint64_t id, ReplicaId peer, std::uint64_t number,
+                              std::vector<DeltaItem> items) {
+  struct Merge {
+    std::vector<DeltaItem> items;
+    std::size_t next = 0;
+    MergeOutcome outcome;
+  };
+  auto merge = std::make_shared<Merge>();
+  merge->items = std::move(items);
+  // Runs on the worker: only the store, the loop's post() and what it captured by value.
+  worker_->submit(id,
+                  [this, alive = alive_, merge, id, peer, number,
+                   slice = slice_](persist::Store& store) -> bool {
+                    try {
+                      merge->next = merge_slice(store, merge->items, merge->next, peer, slice,
+                                                merge->outcome);
+                    } catch (const std::exception& error) {
+                      loop_.post([this, alive, id, reason = std::string(error.what())] {
+                        if (*alive)
+                          close_session(id, "protocol error: could not merge deltas: " + reason);
+                      });
+                      return false;
+                    }
+                    if (merge->next < merge->items.size())
+                      return true;  // the rest after the others' turns
+                    loop_.post([this, alive, id, number, merge] {
+                      if (!*alive) return;
+                      Session* session = find(id);
+                      if (session != nullptr && !session->closing && session->sync) {
+                        session->sync->merged(number, merge->outcome);
+                      }
+                    });
+                    return false;
+                  });
+}
+
+void SyncEngine::persist_ack(Session& session, bool now) {
+  if (!session.sync || !session.link->established()) return;
+  const auto seq = session.sync->ack_to_persist();
+  if (!seq) return;
+  const ReplicaId peer = session.link->peer_id();
+  if (now) {
+    try {
+      store_.with_store([&](persist::Store& s) { s.acknowledge(peer, *seq); });
+    } catch (const std::exception& error) {
+      log(std::string("could not persist an acknowledgement: ") + error.what());
+    }
+    return;
+  }
+  worker_->submit(session.id, [this, alive = alive_, peer, seq = *seq](persist::Store& s) {
+    try {
+      s.acknowledge(peer, seq);
+    } catch (const std::exception& error) {
+      loop_.post([this, alive, reason = std::string(error.what())] {
+        if (*alive) log("could not persist an acknowledgement: " + reason);
+      });
+    }
+    return false;
+  });
 }
 
 void SyncEngine::on_message(std::uint64_t id, Frame message) {
@@ -231,13 +298,7 @@ void SyncEngine::on_closed(std::uint64_t id, const std::string& reason) {
                                                        : session->connection->remote();
   log("session with " + who + " closed: " + reason);
   ++sessions_closed_;
-  if (session->sync) {
-    try {
-      session->sync->flush_acks();
-    } catch (const std::exception& error) {
-      log(std::string("could not persist an acknowledgement: ") + error.what());
-    }
-  }
+  persist_ack(*session, !running_);
   const auto dialer = session->dialer;
   if (dialer) {
     const bool refused = !session->link->established() && reason.starts_with("refused");
@@ -264,7 +325,7 @@ void SyncEngine::log_advanced() { schedule_poll(); }
 
 void SyncEngine::poll_log() {
   if (!running_) return;
-  std::vector<persist::LogEntry> fresh;
+  std::vector<LogEntryRef> fresh;
   try {
     fresh = replica_.poll();
   } catch (const std::exception& error) {
@@ -274,7 +335,7 @@ void SyncEngine::poll_log() {
     std::vector<std::string> documents;
     std::set<std::string_view> seen;
     for (const auto& entry : fresh) {
-      if (seen.insert(entry.document).second) documents.push_back(entry.document);
+      if (seen.insert(entry->document).second) documents.push_back(entry->document);
     }
     subscriptions_.changed(replica_, documents);
   }
@@ -293,6 +354,10 @@ void SyncEngine::tick() {
   if (!running_) return;
   const std::uint64_t now = loop_.now_ms();
   std::vector<std::pair<std::uint64_t, std::string>> to_close;
+  std::vector<std::pair<ReplicaId, std::uint64_t>> acks;
+  // Skipped ranges are announced about once a second (kTicksPerPosition ticks).
+  constexpr std::uint64_t kTicksPerPosition = 10;
+  const bool position_tick = ++ticks_ % kTicksPerPosition == 0;
   for (auto& [id, session] : sessions_) {
     if (session->closing) continue;
     session->link->flush();
@@ -315,15 +380,30 @@ void SyncEngine::tick() {
       session->last_ping_ms = now;
       session->link->send(Frame{MessageKind::ping, {}});
     }
-    if (session->sync) {
-      try {
-        session->sync->flush_acks();
-      } catch (const std::exception& error) {
-        log(std::string("could not persist an acknowledgement: ") + error.what());
+    if (session->sync && session->link->established()) {
+      if (position_tick) session->sync->flush_position();
+      if (const auto seq = session->sync->ack_to_persist()) {
+        acks.emplace_back(session->link->peer_id(), *seq);
       }
     }
   }
   for (const auto& [id, reason] : to_close) close_session(id, reason);
+  if (!acks.empty()) {
+    // Every session's acknowledgement in one transaction (one fsync), off the loop; queue 0 is no
+    // session's (their ids start at 1).
+    worker_->submit(0, [this, alive = alive_, acks = std::move(acks)](persist::Store& s) {
+      try {
+        s.batch([&](persist::Batch&) {
+          for (const auto& [peer, seq] : acks) s.acknowledge(peer, seq);
+        });
+      } catch (const std::exception& error) {
+        loop_.post([this, alive, reason = std::string(error.what())] {
+          if (*alive) log("could not persist acknowledgements: " + reason);
+        });
+      }
+      return false;
+    });
+  }
   tick_timer_ = loop_.schedule(options_.ack_interval, [this, alive = alive_] {
     if (*alive) tick();
   });

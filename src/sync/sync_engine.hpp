@@ -3,8 +3,9 @@
 // session, subscriptions, timers and the status report.
 //
 // It composes; the work is done by its parts: PeerLink (framing, handshake), PeerSync (the
-// protocol with one peer), LocalReplica (the store as the protocol sees it), SubscriptionRegistry
-// (change callbacks), Backoff (reconnect timing). Every member runs on the loop thread, except
+// protocol with one peer, no I/O), LocalReplica (the store as the protocol reads it), StoreWorker
+// (where merges and acknowledgements are written, off the loop), SubscriptionRegistry (change
+// callbacks), Backoff (reconnect timing). Every member runs on the loop thread, except
 // where a member says otherwise; Node (node.hpp) is the thread-safe face apps use, and the
 // simulation drives a SyncEngine directly.
 //
@@ -28,6 +29,7 @@
 #include "local_replica.hpp"
 #include "peer_link.hpp"
 #include "peer_sync.hpp"
+#include "store_worker.hpp"
 #include "subscription_registry.hpp"
 #include "transport.hpp"
 
@@ -35,8 +37,11 @@ namespace crdt::sync {
 
 class SyncEngine {
  public:
+  // Store work runs on `worker` (a ThreadStoreWorker in production; it must outlive the engine),
+  // or, when none is given, on the loop itself, one job per loop task: deterministic, for the
+  // simulation and the engine's tests.
   SyncEngine(EventLoop& loop, Transport& transport, persist::SharedStore& store,
-             NodeOptions options);
+             NodeOptions options, StoreWorker* worker = nullptr);
   ~SyncEngine();
   SyncEngine(const SyncEngine&) = delete;
   SyncEngine& operator=(const SyncEngine&) = delete;
@@ -87,6 +92,11 @@ class SyncEngine {
   void on_message(std::uint64_t id, Frame message);
   void on_closed(std::uint64_t id, const std::string& reason);
   void close_session(std::uint64_t id, const std::string& reason);
+  // Merges a session's deltas message on the store worker, in slices; answers PeerSync::merged.
+  void submit_merge(std::uint64_t id, ReplicaId peer, std::uint64_t number,
+                    std::vector<DeltaItem> items);
+  // Persists what a session's peer acknowledged: on the worker, or here when stopping.
+  void persist_ack(Session& session, bool now);
   void poll_log();
   void schedule_poll();
   void tick();
@@ -98,12 +108,16 @@ class SyncEngine {
   persist::SharedStore& store_;
   NodeOptions options_;
   LocalReplica replica_;
+  std::unique_ptr<StoreWorker> own_worker_;
+  StoreWorker* worker_;
+  MergeSlice slice_;
   SubscriptionRegistry subscriptions_;
   std::vector<Address> bound_;
   std::vector<Dialer> dialers_;
   std::map<std::uint64_t, std::unique_ptr<Session>> sessions_;
   std::uint64_t next_session_ = 1;
   std::uint64_t sessions_closed_ = 0;
+  std::uint64_t ticks_ = 0;
   std::uint64_t seed_ = 0;
   TimerId poll_timer_ = 0;
   TimerId tick_timer_ = 0;

@@ -1,0 +1,116 @@
+#include "store_worker.hpp"
+
+#include <utility>
+
+namespace crdt::sync {
+
+namespace {
+
+using Queues = std::map<std::uint64_t, std::deque<StoreWorker::Job>>;
+
+// Takes the next job in turn: the front of the first non-empty queue at or after `next`,
+// wrapping around. Returns false when every queue is empty.
+bool take_next(Queues& queues, std::uint64_t& next, std::uint64_t& queue, StoreWorker::Job& out) {
+  if (queues.empty()) return false;
+  auto it = queues.lower_bound(next);
+  if (it == queues.end()) it = queues.begin();
+  queue = it->first;
+  out = std::move(it->second.front());
+  it->second.pop_front();
+  next = it->first + 1;
+  if (it->second.empty()) queues.erase(it);
+  return true;
+}
+
+// A job that has more to do goes back to the front of its queue: before that queue's later jobs,
+// after the other queues' next ones (take_next moved past it).
+void put_back(Queues& queues, std::uint64_t queue, StoreWorker::Job job) {
+  queues[queue].push_front(std::move(job));
+}
+
+}  // namespace
+
+ThreadStoreWorker::ThreadStoreWorker(persist::SharedStore& store)
+    : store_(store), thread_([this] { run(); }) {}
+
+ThreadStoreWorker::~ThreadStoreWorker() { stop(); }
+
+void ThreadStoreWorker::submit(std::uint64_t queue, Job job) {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    queues_[queue].push_back(std::move(job));
+  }
+  wake_.notify_one();
+}
+
+void ThreadStoreWorker::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    queues_.clear();
+  }
+  wake_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+void ThreadStoreWorker::run() {
+  for (;;) {
+    Job job;
+    std::uint64_t queue = 0;
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [&] { return stopping_ || !queues_.empty(); });
+      if (stopping_) return;
+      take_next(queues_, next_queue_, queue, job);
+    }
+    // A job reports its own failures (the engine's jobs catch and post them back).
+    const bool more = store_.with_store(job);
+    if (more) {
+      std::lock_guard lock(mutex_);
+      if (!stopping_) put_back(queues_, queue, std::move(job));
+    }
+  }
+}
+
+LoopStoreWorker::LoopStoreWorker(EventLoop& loop, persist::SharedStore& store)
+    : loop_(loop), store_(store) {}
+
+LoopStoreWorker::~LoopStoreWorker() {
+  *alive_ = false;
+  stop();
+}
+
+void LoopStoreWorker::submit(std::uint64_t queue, Job job) {
+  if (stopped_) return;
+  queues_[queue].push_back(std::move(job));
+  if (scheduled_) return;
+  scheduled_ = true;
+  loop_.post([this, alive = alive_] {
+    if (*alive) run_one();
+  });
+}
+
+void LoopStoreWorker::stop() {
+  stopped_ = true;
+  queues_.clear();
+}
+
+void LoopStoreWorker::run_one() {
+  scheduled_ = false;
+  Job job;
+  std::uint64_t queue = 0;
+  if (stopped_ || !take_next(queues_, next_queue_, queue, job)) return;
+  const bool more = store_.with_store(job);
+  if (more && !stopped_) put_back(queues_, queue, std::move(job));
+  // One run per loop task, so the loop's other work (other nodes' traffic in the simulation) goes
+  // between runs, as it would beside a worker thread.
+  if (!queues_.empty() && !scheduled_) {
+    scheduled_ = true;
+    loop_.post([this, alive = alive_] {
+      if (*alive) run_one();
+    });
+  }
+}
+
+}  // namespace crdt::sync
