@@ -6,6 +6,16 @@
 // one instance. The tag of a type is serialization::TypeTag<T>::name(), the name every stored frame
 // carries, so a frame is never merged into a document of another type.
 //
+// Serialization: this header includes crdt/serialization/all.hpp, the serialization of every type
+// of the library, so a program that includes a type's header and the store's or the node's
+// (which include this one) can store, read and sync that type, whatever the order of the
+// includes. A type of your own needs, declared before the code that stores it, a specialization
+// of crdt::serialization::TypeTag<T> with a stable name() and a serialize(Archive&, T&, unsigned)
+// found by argument-dependent lookup (or a member serialize(Archive&, unsigned)); see
+// crdt/serialization/serializable.hpp and docs/serialization.md. A type without them fails to
+// compile with a static_assert naming what is missing (detail::RequireSerializable). To merge it
+// from peers, a store also needs it registered (Store::register_type<T>()).
+//
 // Removal (Store::remove): a type that can cancel everything it observed does so with a real
 // delta (ORSet, MVRegister and ORMap clear(), CausalCounter reset(), Text erases its visible
 // text): concurrent updates the remover had not seen survive, and merging old content again does
@@ -14,6 +24,7 @@
 // observed as a baseline instead (see Store::removed_baseline).
 #pragma once
 
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -27,7 +38,10 @@
 #include "crdt/causal/replica_id.hpp"
 #include "crdt/causal/version_vector.hpp"
 #include "crdt/dotted.hpp"
+#include "crdt/serialization/all.hpp"
 #include "crdt/serialization/codec.hpp"
+#include "crdt/serialization/serializable.hpp"
+#include "crdt/serialization/type_tag.hpp"
 
 namespace crdt::persist {
 
@@ -102,10 +116,32 @@ concept Erasable = requires(T value, ReplicaId replica, std::size_t n) {
   { value.size() } -> std::convertible_to<std::size_t>;
 };
 
+// Instantiated first by DocumentOf<T> and DocumentTypeOf<T>, so a type without serialization
+// fails here with a message that says what to add (see the top), not deep inside the codec.
+template <class T>
+struct RequireSerializable {
+  static_assert(serialization::HasTypeTag<T>,
+                "crdt::persist: this type has no crdt::serialization::TypeTag<T>, so it cannot be "
+                "stored or synced. The library's types get theirs from "
+                "<crdt/serialization/all.hpp>, which <crdt/persist/store.hpp> and "
+                "<crdt/sync/node.hpp> include; for a type of your own, specialize "
+                "crdt::serialization::TypeTag<T> with a stable static name() before the code "
+                "that stores it (see crdt/persist/document_type.hpp)");
+  static_assert(serialization::Archivable<T>,
+                "crdt::persist: this type has no serialize(), so it cannot be stored or synced. "
+                "Give it a serialize(Archive&, T&, unsigned) found by argument-dependent lookup, "
+                "or a member serialize(Archive&, unsigned), declared before the code that stores "
+                "it (see crdt/serialization/serializable.hpp and docs/serialization.md)");
+  static_assert(std::default_initializable<T> && std::movable<T>,
+                "crdt::persist: a stored type must be default-constructible (bottom) and movable");
+};
+
 }  // namespace detail
 
 template <class T>
 class DocumentOf final : public AnyDocument {
+  static_assert(sizeof(detail::RequireSerializable<T>) > 0);
+
  public:
   DocumentOf() = default;
   explicit DocumentOf(T value) : value_(std::move(value)) {}
@@ -179,6 +215,8 @@ class DocumentOf final : public AnyDocument {
 
 template <class T>
 class DocumentTypeOf final : public DocumentType {
+  static_assert(sizeof(detail::RequireSerializable<T>) > 0);
+
  public:
   DocumentTypeOf() : tag_(serialization::TypeTag<T>::name()) {}
 

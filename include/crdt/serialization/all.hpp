@@ -1,5 +1,7 @@
 // Every serializer, the codec, and a compile-time check that every type of the library is
-// Serializable with the element types it is used with.
+// Serializable with the element types it is used with. The store's and the node's headers include
+// this one (persist/document_type.hpp), so a program that stores or syncs a type of the library
+// needs only that type's header and the store's or the node's.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +17,7 @@
 #include "crdt/serialization/or_set.hpp"
 #include "crdt/serialization/pn_counter.hpp"
 #include "crdt/serialization/serializable.hpp"
+#include "crdt/serialization/text.hpp"
 
 namespace crdt::serialization {
 
@@ -38,5 +41,6 @@ static_assert(Serializable<LWWRegister<std::string>>);
 static_assert(Serializable<LWWRegister<std::int64_t>>);
 static_assert(Serializable<BoundedCounter>);
 static_assert(Serializable<BasicBoundedCounter<-100>>);
+static_assert(Serializable<Text>);
 
 }  // namespace crdt::serialization
