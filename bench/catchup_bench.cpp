@@ -69,7 +69,7 @@ std::uint64_t encoded_bytes(sync::Node& node, std::size_t docs) {
   return node.store().with_store([&](persist::Store& store) {
     std::uint64_t bytes = 0;
     for (std::size_t d = 0; d < docs; ++d) {
-      if (const auto frame = store.encoded(doc_id(d))) bytes += frame->size();
+      if (const auto frame = store.replication().encoded(doc_id(d))) bytes += frame->size();
     }
     return bytes;
   });

@@ -647,7 +647,7 @@ nlohmann::json cart_bytes(const Settings& settings) {
   const auto with_log = fs::file_size(file);
   {
     Store store = Store::open(file);
-    store.acknowledge(ReplicaId::random(), store.status().last_seq);
+    store.replication().acknowledge(ReplicaId::random(), store.status().last_seq);
   }
   sqlite3* db = nullptr;
   sqlite3_open(file.c_str(), &db);

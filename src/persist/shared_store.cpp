@@ -6,9 +6,6 @@
 
 #include <algorithm>
 
-#include "sqlite/transaction.hpp"
-#include "store_impl.hpp"
-
 namespace crdt::persist {
 
 SharedStore::SharedStore(Store store, std::size_t max_group)
@@ -110,7 +107,6 @@ void SharedStore::lead(std::unique_lock<std::mutex>& lock, Request* front) {
 }
 
 void SharedStore::write_group(const std::vector<Request*>& group) {
-  Store::Impl& impl = *store_.impl_;
   const auto fail_all_written = [&](const std::exception_ptr& error) {
     for (Request* member : group) {
       if (!member->error) member->error = error;
@@ -124,26 +120,12 @@ void SharedStore::write_group(const std::vector<Request*>& group) {
   }
   // A lone request needs no savepoint: its failure rolls back a transaction holding only itself.
   const bool isolate = group.size() > 1;
-  // Runs one request in its own savepoint; false when the whole transaction is lost.
+  // Writes one request; false when the whole transaction is lost (then everyone failed alike).
   const auto write_one = [&](Request* member) {
-    const HlcStamp stored_clock = impl.stored_clock;
-    try {
-      std::optional<sqlite::Savepoint> savepoint;
-      if (isolate) savepoint.emplace(impl.connection());
-      store_.update_erased(member->doc, *member->type, *member->mutate);
-      if (savepoint) savepoint->release();
-    } catch (...) {
-      member->error = std::current_exception();
-      // The savepoint took the stamp it stored back with it; the others' updates stand.
-      impl.stored_clock = stored_clock;
-      impl.batch_failed = false;
-      if (!isolate || !impl.connection().in_transaction()) {
-        // SQLite abandoned the whole transaction (a disk or memory error): nobody's update is
-        // left to commit, and the cause is the same for all.
-        store_.abort_batch();
-        fail_all_written(member->error);
-        return false;
-      }
+    if (store_.update_in_group(member->doc, *member->type, *member->mutate, isolate,
+                               member->error) == Store::GroupStep::transaction_lost) {
+      fail_all_written(member->error);
+      return false;
     }
     return true;
   };
@@ -158,29 +140,18 @@ void SharedStore::write_group(const std::vector<Request*>& group) {
     if (end - i > 1) {
       std::vector<const Store::Mutator*> mutators;
       for (std::size_t k = i; k < end; ++k) mutators.push_back(group[k]->mutate);
-      const HlcStamp stored_clock = impl.stored_clock;
-      bool joined = false;
-      try {
-        sqlite::Savepoint savepoint(impl.connection());
-        joined = store_.update_run(group[i]->doc, *group[i]->type, mutators);
-        if (joined) savepoint.release();
-      } catch (...) {
-        joined = false;
-      }
-      if (joined) {
+      const auto step = store_.update_run_in_group(group[i]->doc, *group[i]->type, mutators);
+      if (step == Store::GroupStep::written) {
         i = end;
         continue;
       }
-      // A mutator threw (or the run failed): back to one savepoint each, so the failure stays
-      // with its own caller. The mutators run again on the state as it was before the run.
-      impl.stored_clock = stored_clock;
-      impl.batch_failed = false;
-      if (!impl.connection().in_transaction()) {
-        store_.abort_batch();
+      if (step == Store::GroupStep::transaction_lost) {
         fail_all_written(std::make_exception_ptr(
-            Error(ErrorCode::io, impl.file, "the transaction was lost while joining updates")));
+            Error(ErrorCode::io, store_.file(), "the transaction was lost while joining updates")));
         return;
       }
+      // A mutator threw: back to one savepoint each, so the failure stays with its own caller.
+      // The mutators run again on the state as it was before the run.
     }
     for (std::size_t k = i; k < end; ++k) {
       if (!write_one(group[k])) return;

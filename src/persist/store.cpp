@@ -525,6 +525,52 @@ bool Store::update_run(std::string_view doc, const DocumentType& type,
   return true;
 }
 
+Store::GroupStep Store::update_in_group(std::string_view doc, const DocumentType& type,
+                                        const Mutator& mutate, bool isolate,
+                                        std::exception_ptr& error) {
+  Impl& impl = *impl_;
+  const HlcStamp stored_clock = impl.stored_clock;
+  try {
+    std::optional<sqlite::Savepoint> savepoint;
+    if (isolate) savepoint.emplace(impl.connection());
+    update_erased(doc, type, mutate);
+    if (savepoint) savepoint->release();
+    return GroupStep::written;
+  } catch (...) {
+    error = std::current_exception();
+    // The savepoint took the stamp it stored back with it; the others' updates stand.
+    impl.stored_clock = stored_clock;
+    impl.batch_failed = false;
+    if (!isolate || !impl.connection().in_transaction()) {
+      abort_batch();
+      return GroupStep::transaction_lost;
+    }
+    return GroupStep::failed;
+  }
+}
+
+Store::GroupStep Store::update_run_in_group(std::string_view doc, const DocumentType& type,
+                                            const std::vector<const Mutator*>& mutators) {
+  Impl& impl = *impl_;
+  const HlcStamp stored_clock = impl.stored_clock;
+  bool joined = false;
+  try {
+    sqlite::Savepoint savepoint(impl.connection());
+    joined = update_run(doc, type, mutators);
+    if (joined) savepoint.release();
+  } catch (...) {
+    joined = false;
+  }
+  if (joined) return GroupStep::written;
+  impl.stored_clock = stored_clock;
+  impl.batch_failed = false;
+  if (!impl.connection().in_transaction()) {
+    abort_batch();
+    return GroupStep::transaction_lost;
+  }
+  return GroupStep::failed;
+}
+
 void Store::begin_batch() {
   Impl& impl = *impl_;
   impl.require_writable();

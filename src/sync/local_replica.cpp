@@ -11,19 +11,35 @@
 
 namespace crdt::sync {
 
-LocalReplica::LocalReplica(persist::SharedStore& store, std::size_t cache_bytes)
-    : store_(store), cache_bytes_(cache_bytes) {
-  store_.with_store([&](persist::Store& s) {
-    id_ = s.replica();
-    head_ = s.status().last_seq;
+namespace {
+
+// A read-only connection to the store's file, knowing the store's types.
+persist::Store open_reader(persist::SharedStore& store) {
+  return store.with_store([](persist::Store& s) {
+    persist::Options options;
+    options.read_only = true;
+    options.create = false;
+    persist::Store reader = persist::Store::open(s.file(), options);
+    for (const auto& tag : s.registered_types()) {
+      if (reader.find_type(tag) == nullptr) reader.register_type(*s.find_type(tag));
+    }
+    return reader;
   });
+}
+
+}  // namespace
+
+LocalReplica::LocalReplica(persist::SharedStore& store, std::size_t cache_bytes)
+    : store_(store), reader_(open_reader(store)), cache_bytes_(cache_bytes) {
+  id_ = store_.with_store([](persist::Store& s) { return s.replica(); });
+  head_ = reader_.status().last_seq;
   cache_floor_ = head_;
 }
 
 std::vector<LogEntryRef> LocalReplica::poll() {
   std::vector<LogEntryRef> fresh;
   for (;;) {
-    auto batch = store_.with_store([&](persist::Store& s) { return s.deltas_since(head_, 4096); });
+    auto batch = read([&](persist::Store& s) { return s.replication().deltas_since(head_, 4096); });
     if (batch.empty()) break;
     head_ = batch.back().seq;
     for (auto& entry : batch) {
@@ -63,7 +79,8 @@ std::vector<LogEntryRef> LocalReplica::entries_since(std::uint64_t after, std::s
   std::uint64_t cursor = after;
   while (out.size() < limit && (out.empty() || bytes < max_bytes)) {
     const std::size_t want = std::min<std::size_t>(limit - out.size(), 256);
-    auto batch = store_.with_store([&](persist::Store& s) { return s.deltas_since(cursor, want); });
+    auto batch =
+        read([&](persist::Store& s) { return s.replication().deltas_since(cursor, want); });
     if (batch.empty()) break;
     for (auto& entry : batch) {
       if (entry.seq > head_) break;  // not polled yet: it comes with the cache
@@ -85,8 +102,12 @@ const persist::DocumentType* LocalReplica::type(const std::string& tag) {
       std::string_view(tag).starts_with(persist::kRemovalTypePrefix)
           ? std::string_view(tag).substr(persist::kRemovalTypePrefix.size())
           : std::string_view(tag);
-  const persist::DocumentType* found =
-      store_.with_store([&](persist::Store& s) { return s.find_type(name); });
+  const persist::DocumentType* found = reader_.find_type(name);
+  if (found == nullptr) {
+    // Registered with the store after this replica opened its reader.
+    found = store_.with_store([&](persist::Store& s) { return s.find_type(name); });
+    if (found != nullptr) reader_.register_type(*found);
+  }
   if (found != nullptr) types_.emplace(tag, found);
   return found;
 }
@@ -169,7 +190,7 @@ std::size_t merge_slice(persist::Store& store, const std::vector<DeltaItem>& ite
 
 ReplicaReader::ResumePoint LocalReplica::resume_point(ReplicaId peer) {
   ResumePoint out;
-  store_.with_store([&](persist::Store& s) {
+  read([&](persist::Store& s) {
     const persist::Status status = s.status();  // holds the peers too: one read of both
     for (const auto& info : status.peers) {
       if (info.id == peer) out.acknowledged = info.acknowledged;
@@ -183,15 +204,15 @@ void LocalReplica::touched(const std::string& id) { stale_.insert(id); }
 
 Bytes LocalReplica::context_bytes(const std::string& id, const std::string& type) {
   const persist::DocumentType* doc_type = this->type(type);  // outside: it takes the store too
-  const VersionVector context = store_.with_store([&](persist::Store& s) -> VersionVector {
+  const VersionVector context = read([&](persist::Store& s) -> VersionVector {
     auto info = s.info(id, true);
     if (info && info->type == type) return s.context(id);
     std::optional<Bytes> frame;
     if (std::string_view(type).starts_with(persist::kRemovalTypePrefix)) {
-      auto record = s.removal_record(id);
+      auto record = s.replication().removal_record(id);
       if (record) frame = std::move(record->baseline);
     } else {
-      frame = s.conflict_state(id, type);
+      frame = s.replication().conflict_state(id, type);
     }
     if (!frame || doc_type == nullptr) return {};
     std::string error;
@@ -208,14 +229,14 @@ std::optional<Bytes> LocalReplica::delta_for(const std::string& id, const std::s
     auto decoded = serialization::decode<VersionVector>(known_context);
     if (decoded) known = std::move(decoded).value();
   }
-  return store_.with_store([&](persist::Store& s) -> std::optional<Bytes> {
+  return read([&](persist::Store& s) -> std::optional<Bytes> {
     auto info = s.info(id, true);
-    if (info && info->type == type) return s.delta_since(id, known);
+    if (info && info->type == type) return s.replication().delta_since(id, known);
     if (std::string_view(type).starts_with(persist::kRemovalTypePrefix)) {
-      auto record = s.removal_record(id);
+      auto record = s.replication().removal_record(id);
       return record ? std::optional<Bytes>(std::move(record->baseline)) : std::nullopt;
     }
-    return s.conflict_state(id, type);
+    return s.replication().conflict_state(id, type);
   });
 }
 
@@ -228,7 +249,7 @@ std::vector<DigestIndex::Part> LocalReplica::parts_of(
     parts.push_back({other, DigestIndex::hash_of(id, other, context_bytes(id, other))});
   }
   // A removal record is state a peer must learn too.
-  const auto removal = store_.with_store([&](persist::Store& s) { return s.removal_record(id); });
+  const auto removal = read([&](persist::Store& s) { return s.replication().removal_record(id); });
   if (removal) {
     const std::string record = std::string(persist::kRemovalTypePrefix) + removal->type;
     parts.push_back({record, DigestIndex::hash_of(id, record, context_bytes(id, record))});
@@ -240,7 +261,7 @@ const DigestIndex& LocalReplica::digests() {
   if (index_built_ && stale_.empty()) return index_;
   // The type-conflict states of every document, read once for the whole refresh.
   std::map<std::string, std::vector<std::string>, std::less<>> conflict_types;
-  for (const auto& conflict : store_.with_store([](persist::Store& s) { return s.conflicts(); })) {
+  for (const auto& conflict : read([](persist::Store& s) { return s.conflicts(); })) {
     conflict_types[conflict.id].push_back(conflict.type);
   }
   static const std::vector<std::string> kNone;
@@ -252,12 +273,12 @@ const DigestIndex& LocalReplica::digests() {
     index_built_ = true;
     index_.clear();
     for (const auto& info :
-         store_.with_store([](persist::Store& s) { return s.list_with_removed(); })) {
+         read([](persist::Store& s) { return s.replication().list_with_removed(); })) {
       put(info.id, info.type);
     }
   } else {
     for (const auto& id : stale_) {
-      auto info = store_.with_store([&](persist::Store& s) { return s.info(id, true); });
+      auto info = read([&](persist::Store& s) { return s.info(id, true); });
       if (info) {
         put(id, info->type);
       } else {

@@ -1,25 +1,27 @@
-// LocalReplica: this node's store as the sync protocol sees it.
+// LocalReplica: this node's store as the sync protocol reads it (ReplicaReader).
 //
 // It follows the store's delta log (poll() reads what was appended since, by this process or by
 // another one writing the same file, such as the `crdt` command), keeps the recent entries in
-// memory so that many sessions streaming the same entries read SQLite once, joins entries per
-// document before they are sent, merges what peers send in one transaction per message, and keeps
-// the DigestIndex of every document current (recomputing a document's hash lazily, only when a
-// digest needs it after the document changed).
+// memory, shared, so that many sessions streaming the same entries read SQLite once, joins
+// entries per document before they are sent, and keeps the DigestIndex of every document current
+// (recomputing a document's hash lazily, only when a digest needs it after the document changed).
 //
-// Runs on the engine's loop thread. The store is a SharedStore, so app threads (and the engine's
-// store worker, which merges what peers send: merge_slice) may write at the same time; their
-// writes reach the log and are picked up by the next poll().
+// Runs on the engine's loop thread and reads through a read-only connection of its own, so it
+// never waits for a writer. Writes happen elsewhere: app threads (SharedStore) and the engine's
+// store worker, which merges what peers send (merge_slice); they reach the log and are picked up
+// by the next poll().
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "crdt/causal/replica_id.hpp"
@@ -53,6 +55,13 @@ class LocalReplica final : public ReplicaReader {
 
   ReplicaId id() const override { return id_; }
   persist::SharedStore& store() { return store_; }
+  // Runs f(Store&) on this replica's own read-only connection to the file: in WAL mode a reader
+  // never waits for a writer, so the loop's reads never wait for the store worker's commits (nor
+  // their fsyncs). It sees every committed transaction.
+  template <class F>
+  decltype(auto) read(F&& f) {
+    return std::invoke(std::forward<F>(f), reader_);
+  }
 
   // Reads the log entries appended since the last poll; returns them (oldest first).
   std::vector<LogEntryRef> poll();
@@ -78,6 +87,7 @@ class LocalReplica final : public ReplicaReader {
                                           const std::vector<std::string>& conflict_types);
 
   persist::SharedStore& store_;
+  persist::Store reader_;
   ReplicaId id_;
   std::size_t cache_bytes_;
   std::uint64_t head_ = 0;

@@ -54,7 +54,7 @@ NodeStatus read_status(persist::Store& store) {
   out.store = store.status();
   out.conflicts = store.conflicts();
   for (const auto& peer : out.store.peers) {
-    const persist::LogSpan span = store.log_span(peer.acknowledged);
+    const persist::LogSpan span = store.replication().log_span(peer.acknowledged);
     out.peers.push_back(
         PeerLag{peer.id, peer.acknowledged, peer.last_contact_ms, span.entries, span.bytes});
   }

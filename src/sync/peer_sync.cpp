@@ -257,7 +257,12 @@ bool PeerSync::send_stream_batch() {
   if (entries.empty()) return false;
   std::vector<const persist::LogEntry*> wanted;
   for (const auto& entry : entries) {
-    if (entry->origin == peer_ || !peer_filter_.matches(entry->document)) continue;
+    if (entry->origin == peer_) {
+      // The peer's own write came back: it is told at once that the log moved past it.
+      position_due_ = true;
+      continue;
+    }
+    if (!peer_filter_.matches(entry->document)) continue;
     wanted.push_back(entry.get());
   }
   cursor_ = entries.back()->seq;

@@ -19,11 +19,10 @@ bool SubscriptionRegistry::watched(const std::string& doc) const {
 std::uint64_t SubscriptionRegistry::add(LocalReplica& replica, std::string prefix,
                                         ChangeCallback callback) {
   // The documents under the prefix now are the "before" of their first change.
-  const auto existing =
-      replica.store().with_store([&](persist::Store& s) { return s.list(prefix); });
+  const auto existing = replica.read([&](persist::Store& s) { return s.list(prefix); });
   for (const auto& info : existing) {
     if (states_.count(info.id) != 0) continue;
-    auto state = replica.store().with_store([&](persist::Store& s) { return s.read_any(info.id); });
+    auto state = replica.read([&](persist::Store& s) { return s.replication().read_any(info.id); });
     if (state) states_.emplace(info.id, DocumentState(std::move(state)));
   }
   const std::uint64_t id = next_id_++;
@@ -52,7 +51,7 @@ void SubscriptionRegistry::changed(LocalReplica& replica,
   for (const auto& doc : documents) {
     if (!watched(doc)) continue;
     DocumentState after(
-        replica.store().with_store([&](persist::Store& s) { return s.read_any(doc); }));
+        replica.read([&](persist::Store& s) { return s.replication().read_any(doc); }));
     DocumentState before;
     if (auto it = states_.find(doc); it != states_.end()) before = it->second;
     if (after) {

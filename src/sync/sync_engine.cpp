@@ -256,7 +256,7 @@ void SyncEngine::persist_ack(Session& session, bool now) {
   const ReplicaId peer = session.link->peer_id();
   if (now) {
     try {
-      store_.with_store([&](persist::Store& s) { s.acknowledge(peer, *seq); });
+      store_.with_store([&](persist::Store& s) { s.replication().acknowledge(peer, *seq); });
     } catch (const std::exception& error) {
       log(std::string("could not persist an acknowledgement: ") + error.what());
     }
@@ -264,7 +264,7 @@ void SyncEngine::persist_ack(Session& session, bool now) {
   }
   worker_->submit(session.id, [this, alive = alive_, peer, seq = *seq](persist::Store& s) {
     try {
-      s.acknowledge(peer, seq);
+      s.replication().acknowledge(peer, seq);
     } catch (const std::exception& error) {
       loop_.post([this, alive, reason = std::string(error.what())] {
         if (*alive) log("could not persist an acknowledgement: " + reason);
@@ -394,7 +394,7 @@ void SyncEngine::tick() {
     worker_->submit(0, [this, alive = alive_, acks = std::move(acks)](persist::Store& s) {
       try {
         s.batch([&](persist::Batch&) {
-          for (const auto& [peer, seq] : acks) s.acknowledge(peer, seq);
+          for (const auto& [peer, seq] : acks) s.replication().acknowledge(peer, seq);
         });
       } catch (const std::exception& error) {
         loop_.post([this, alive, reason = std::string(error.what())] {
@@ -444,8 +444,9 @@ std::vector<SessionReport> SyncEngine::sessions() {
       if (const SyncStart* start = session->sync->peer_start()) info.label = start->label;
       if (info.progress.state == OutboundState::streaming ||
           info.progress.state == OutboundState::repairing) {
-        const auto span = store_.with_store(
-            [&](persist::Store& s) { return s.log_span(info.progress.acknowledged); });
+        const auto span = replica_.read([&](persist::Store& s) {
+          return s.replication().log_span(info.progress.acknowledged);
+        });
         info.pending_entries = span.entries;
         info.pending_bytes = span.bytes;
       }
@@ -456,7 +457,7 @@ std::vector<SessionReport> SyncEngine::sessions() {
 }
 
 std::string SyncEngine::status_json() {
-  NodeStatus status = store_.with_store([](persist::Store& s) { return read_status(s); });
+  NodeStatus status = replica_.read([](persist::Store& s) { return read_status(s); });
   status.running = true;
   status.listening = bound_;
   status.sessions = sessions();

@@ -42,7 +42,7 @@ TEST_CASE("Store: deltas_since returns the log in order, from a seq, with a limi
   TempDir dir;
   Store store = Store::open(dir.file("a.db"), test_options());
   for (int i = 0; i < 5; ++i) add(store, "doc", named("e", i));
-  const auto all = store.deltas_since(0);
+  const auto all = store.replication().deltas_since(0);
   REQUIRE(seqs(all) == std::vector<std::uint64_t>{1, 2, 3, 4, 5});
   CHECK(all[0].document == "doc");
   CHECK(all[0].type == "orset<string>");
@@ -50,9 +50,9 @@ TEST_CASE("Store: deltas_since returns the log in order, from a seq, with a limi
   const auto delta = crdt::serialization::decode<crdt::ORSet<std::string>>(all[2].delta);
   REQUIRE(delta.has_value());
   CHECK(delta.value().value() == std::vector<std::string>{"e2"});
-  CHECK(seqs(store.deltas_since(3)) == std::vector<std::uint64_t>{4, 5});
-  CHECK(seqs(store.deltas_since(1, 2)) == std::vector<std::uint64_t>{2, 3});
-  CHECK(store.deltas_since(5).empty());
+  CHECK(seqs(store.replication().deltas_since(3)) == std::vector<std::uint64_t>{4, 5});
+  CHECK(seqs(store.replication().deltas_since(1, 2)) == std::vector<std::uint64_t>{2, 3});
+  CHECK(store.replication().deltas_since(5).empty());
 }
 
 TEST_CASE("Store: acknowledgements truncate the log, never past a pending delta",
@@ -66,20 +66,20 @@ TEST_CASE("Store: acknowledgements truncate the log, never past a pending delta"
   const crdt::ReplicaId peer_b(202);
 
   SECTION("no peer known: nothing is dropped") {
-    CHECK(store.truncate_log() == 0);
+    CHECK(store.replication().truncate_log() == 0);
     CHECK(store.status().log_entries == 6);
   }
   SECTION("every known peer must acknowledge") {
     store.fold_all();
-    store.acknowledge(peer_b, 0);
-    store.acknowledge(peer_a, 4);
-    CHECK(store.deltas_since(0).size() == 6);
-    store.acknowledge(peer_b, 2);
-    CHECK(seqs(store.deltas_since(0)) == std::vector<std::uint64_t>{3, 4, 5, 6});
-    store.acknowledge(peer_b, 5);
-    store.acknowledge(peer_b, 1);  // never moves backwards
-    CHECK(seqs(store.deltas_since(0)) == std::vector<std::uint64_t>{5, 6});
-    const auto peers = store.peers();
+    store.replication().acknowledge(peer_b, 0);
+    store.replication().acknowledge(peer_a, 4);
+    CHECK(store.replication().deltas_since(0).size() == 6);
+    store.replication().acknowledge(peer_b, 2);
+    CHECK(seqs(store.replication().deltas_since(0)) == std::vector<std::uint64_t>{3, 4, 5, 6});
+    store.replication().acknowledge(peer_b, 5);
+    store.replication().acknowledge(peer_b, 1);  // never moves backwards
+    CHECK(seqs(store.replication().deltas_since(0)) == std::vector<std::uint64_t>{5, 6});
+    const auto peers = store.replication().peers();
     REQUIRE(peers.size() == 2);
     CHECK(peers[0].id == peer_a);
     CHECK(peers[0].acknowledged == 4);
@@ -89,16 +89,17 @@ TEST_CASE("Store: acknowledgements truncate the log, never past a pending delta"
   SECTION("deltas not yet folded into their document stay") {
     // The first three are the document's first state and pending deltas: only the first
     // (written whole as the new document's snapshot) is not pending.
-    store.acknowledge(peer_a, 6);
-    CHECK(seqs(store.deltas_since(0)) == std::vector<std::uint64_t>{2, 3, 4, 5, 6});
+    store.replication().acknowledge(peer_a, 6);
+    CHECK(seqs(store.replication().deltas_since(0)) == std::vector<std::uint64_t>{2, 3, 4, 5, 6});
     CHECK(store.status().pending_deltas == 5);
     store.fold_all();
     CHECK(store.status().pending_deltas == 0);
-    CHECK(store.truncate_log() == 5);
-    CHECK(store.deltas_since(0).empty());
+    CHECK(store.replication().truncate_log() == 5);
+    CHECK(store.replication().deltas_since(0).empty());
     CHECK(store.read<crdt::ORSet<std::string>>("doc")->size() == 6);
     add(store, "doc", "later");
-    CHECK(seqs(store.deltas_since(0)) == std::vector<std::uint64_t>{7});  // seqs never reused
+    CHECK(seqs(store.replication().deltas_since(0)) ==
+          std::vector<std::uint64_t>{7});  // seqs never reused
   }
 }
 
@@ -115,8 +116,8 @@ TEST_CASE("Store: retention bounds drop old entries without any acknowledgement"
     add(store, "doc", "old");
     now += 5000;
     add(store, "doc", "new");
-    CHECK(store.truncate_log() == 1);
-    CHECK(seqs(store.deltas_since(0)) == std::vector<std::uint64_t>{2});
+    CHECK(store.replication().truncate_log() == 1);
+    CHECK(seqs(store.replication().deltas_since(0)) == std::vector<std::uint64_t>{2});
     CHECK(store.status().truncated_through == 1);
   }
   SECTION("by bytes") {
@@ -126,9 +127,9 @@ TEST_CASE("Store: retention bounds drop old entries without any acknowledgement"
     store.close();
     options.log_max_bytes = bytes / 2;
     Store bounded = Store::open(dir.file("b.db"), options);
-    CHECK(bounded.truncate_log() >= 5);
+    CHECK(bounded.replication().truncate_log() >= 5);
     CHECK(bounded.status().log_bytes <= bytes / 2);
-    CHECK(bounded.deltas_since(0).back().seq == 10);
+    CHECK(bounded.replication().deltas_since(0).back().seq == 10);
   }
 }
 
@@ -146,12 +147,12 @@ TEST_CASE("Store: retention by age keeps deltas not yet folded into their docume
   add(store, "doc", "new");
   // Seq 1 became the new document's snapshot; 2-4 are as old but still pending, and 5 is young.
   REQUIRE(store.status().pending_deltas == 4);
-  CHECK(store.truncate_log() == 1);
-  CHECK(seqs(store.deltas_since(0)) == std::vector<std::uint64_t>{2, 3, 4, 5});
+  CHECK(store.replication().truncate_log() == 1);
+  CHECK(seqs(store.replication().deltas_since(0)) == std::vector<std::uint64_t>{2, 3, 4, 5});
   CHECK(store.status().truncated_through == 1);
   store.fold_all();
-  CHECK(store.truncate_log() == 3);
-  CHECK(seqs(store.deltas_since(0)) == std::vector<std::uint64_t>{5});
+  CHECK(store.replication().truncate_log() == 3);
+  CHECK(seqs(store.replication().deltas_since(0)) == std::vector<std::uint64_t>{5});
   CHECK(store.status().truncated_through == 4);
   CHECK(store.read<crdt::ORSet<std::string>>("doc")->size() == 5);
 }
@@ -164,8 +165,8 @@ TEST_CASE("Store: compaction joins a document's deltas at the newest seq", "[per
   for (int i = 0; i < 3; ++i) {
     store.update<crdt::PNCounter>("c", [](auto& c, Writer& w) { return c.increment(w.replica()); });
   }
-  CHECK(store.compact_log() == 5);
-  const auto entries = store.deltas_since(0);
+  CHECK(store.replication().compact_log() == 5);
+  const auto entries = store.replication().deltas_since(0);
   REQUIRE(seqs(entries) == std::vector<std::uint64_t>{4, 5, 8});
   const auto joined = crdt::serialization::decode<crdt::ORSet<std::string>>(entries[0].delta);
   REQUIRE(joined.has_value());
@@ -176,7 +177,9 @@ TEST_CASE("Store: compaction joins a document's deltas at the newest seq", "[per
   TempDir other_dir;
   Store other = Store::open(other_dir.file("b.db"), test_options());
   for (const auto& entry : entries) {
-    CHECK(other.merge_remote(entry.document, entry.type, entry.delta, entry.origin).changed);
+    CHECK(other.replication()
+              .merge_remote(entry.document, entry.type, entry.delta, entry.origin)
+              .changed);
   }
   CHECK(other.read<crdt::ORSet<std::string>>("a") == store.read<crdt::ORSet<std::string>>("a"));
   CHECK(other.read<crdt::PNCounter>("c")->value() == 3);
@@ -195,13 +198,16 @@ TEST_CASE("Store: a compacted entry keeps its common origin; mixed origins becom
   add(remote, "mixed", "remote");  // the newest of "mixed" is the remote one
   add(store, "ours", "l0");
   add(store, "ours", "l1");
-  for (const auto& entry : remote.deltas_since(0)) {
-    REQUIRE(store.merge_remote(entry.document, entry.type, entry.delta, remote.replica()).changed);
+  for (const auto& entry : remote.replication().deltas_since(0)) {
+    REQUIRE(store.replication()
+                .merge_remote(entry.document, entry.type, entry.delta, remote.replica())
+                .changed);
   }
   // The log: mixed(local) 1, ours 2, ours 3, theirs 4, theirs 5, mixed(remote) 6.
-  REQUIRE(seqs(store.deltas_since(0)) == std::vector<std::uint64_t>{1, 2, 3, 4, 5, 6});
-  CHECK(store.compact_log() == 3);
-  const auto entries = store.deltas_since(0);
+  REQUIRE(seqs(store.replication().deltas_since(0)) ==
+          std::vector<std::uint64_t>{1, 2, 3, 4, 5, 6});
+  CHECK(store.replication().compact_log() == 3);
+  const auto entries = store.replication().deltas_since(0);
   REQUIRE(seqs(entries) == std::vector<std::uint64_t>{3, 5, 6});
   CHECK(entries[0].document == "ours");
   CHECK(entries[0].origin == store.replica());
@@ -221,22 +227,24 @@ TEST_CASE("Store: hints are kept per target until dropped", "[persist][hints]") 
   std::uint64_t first = 0;
   {
     Store store = Store::open(file, test_options());
-    first = store.add_hint(target, "doc", "pncounter", std::vector<std::uint8_t>{1, 2, 3});
-    store.add_hint(target, "doc2", "ccounter", std::vector<std::uint8_t>{4});
-    store.add_hint(crdt::ReplicaId(78), "doc", "pncounter", std::vector<std::uint8_t>{5});
+    first = store.replication().add_hint(target, "doc", "pncounter",
+                                         std::vector<std::uint8_t>{1, 2, 3});
+    store.replication().add_hint(target, "doc2", "ccounter", std::vector<std::uint8_t>{4});
+    store.replication().add_hint(crdt::ReplicaId(78), "doc", "pncounter",
+                                 std::vector<std::uint8_t>{5});
   }
   Store store = Store::open(file, test_options());
-  auto hints = store.hints_for(target);
+  auto hints = store.replication().hints_for(target);
   REQUIRE(hints.size() == 2);
   CHECK(hints[0].id == first);
   CHECK(hints[0].document == "doc");
   CHECK(hints[0].type == "pncounter");
   CHECK(hints[0].delta == std::vector<std::uint8_t>{1, 2, 3});
   CHECK(hints[1].document == "doc2");
-  store.drop_hint(first);
-  hints = store.hints_for(target);
+  store.replication().drop_hint(first);
+  hints = store.replication().hints_for(target);
   REQUIRE(hints.size() == 1);
   CHECK(hints[0].document == "doc2");
-  CHECK(store.hints_for(crdt::ReplicaId(78)).size() == 1);
+  CHECK(store.replication().hints_for(crdt::ReplicaId(78)).size() == 1);
   CHECK(store.status().hints == 2);
 }

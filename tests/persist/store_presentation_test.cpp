@@ -33,8 +33,8 @@ using Cart = crdt::ORMap<std::string, crdt::CausalCounter>;
 
 // Merges every entry of `from`'s log into `to` (duplicates are harmless: merges are joins).
 void send(Store& from, Store& to) {
-  for (const auto& entry : from.deltas_since(0, 1 << 20)) {
-    to.merge_remote(entry.document, entry.type, entry.delta, entry.origin);
+  for (const auto& entry : from.replication().deltas_since(0, 1 << 20)) {
+    to.replication().merge_remote(entry.document, entry.type, entry.delta, entry.origin);
   }
 }
 
@@ -50,7 +50,7 @@ std::vector<std::string> shown(Store& store) {
   for (const auto& info : store.list()) {
     std::string line = info.id + " " + info.type;
     for (const auto& conflict : store.conflicts(info.id)) line += " +" + conflict.type;
-    line += store.read_any(info.id) != nullptr ? " readable" : " unreadable";
+    line += store.replication().read_any(info.id) != nullptr ? " readable" : " unreadable";
     out.push_back(line);
   }
   return out;
@@ -59,12 +59,12 @@ std::vector<std::string> shown(Store& store) {
 // The two stores show the same documents, and each one's state is the same on both.
 void check_same_view(Store& a, Store& b) {
   REQUIRE(shown(a) == shown(b));
-  for (const auto& info : a.list_with_removed()) {
+  for (const auto& info : a.replication().list_with_removed()) {
     const auto on_a = a.info(info.id);
     const auto on_b = b.info(info.id);
     CHECK(on_a.has_value() == on_b.has_value());
-    const auto state_a = a.read_any(info.id);
-    const auto state_b = b.read_any(info.id);
+    const auto state_a = a.replication().read_any(info.id);
+    const auto state_b = b.replication().read_any(info.id);
     REQUIRE((state_a == nullptr) == (state_b == nullptr));
     if (state_a != nullptr) CHECK(state_a->same_state(*state_b));
   }
@@ -127,7 +127,7 @@ TEST_CASE("Store: a removal shows the same on the remover and on every replica t
       exchange(alice, bob);
       CHECK_FALSE(alice.info("doc").has_value());
       CHECK_FALSE(bob.info("doc").has_value());
-      CHECK(bob.read_any("doc") == nullptr);
+      CHECK(bob.replication().read_any("doc") == nullptr);
       check_same_view(alice, bob);
 
       // A write after the removal shows the document again, on both.
@@ -206,7 +206,7 @@ TEST_CASE("Store: one id created with two types shows the same document on every
     CHECK(alice.conflicts("x")[0].type == "pncounter");
     CHECK(bob.conflicts("x")[0].type == "pncounter");
     // The counter kept beside it holds alice's increments on both.
-    const auto kept = bob.conflict_state("x", "pncounter");
+    const auto kept = bob.replication().conflict_state("x", "pncounter");
     REQUIRE(kept);
     CHECK(crdt::serialization::decode<crdt::PNCounter>(*kept).value().value() == 4);
     // Writes keep merging into the right states.

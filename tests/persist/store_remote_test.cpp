@@ -23,8 +23,8 @@ namespace {
 
 // Ships every log entry of `from` after `after` to `to`; returns the last seq shipped.
 std::uint64_t ship(Store& from, Store& to, std::uint64_t after = 0) {
-  for (const auto& entry : from.deltas_since(after)) {
-    to.merge_remote(entry.document, entry.type, entry.delta, entry.origin);
+  for (const auto& entry : from.replication().deltas_since(after)) {
+    to.replication().merge_remote(entry.document, entry.type, entry.delta, entry.origin);
     after = entry.seq;
   }
   return after;
@@ -37,21 +37,23 @@ TEST_CASE("Store: merge_remote logs what changed the state, with its origin", "[
   Store alice = Store::open(dir.file("alice.db"), test_options());
   Store bob = Store::open(dir.file("bob.db"), test_options());
   alice.update<StringSet>("tags", [](auto& s, Writer& w) { return s.add(w.replica(), "red"); });
-  const auto entry = alice.deltas_since(0).at(0);
+  const auto entry = alice.replication().deltas_since(0).at(0);
 
-  const auto first = bob.merge_remote("tags", entry.type, entry.delta, alice.replica());
+  const auto first =
+      bob.replication().merge_remote("tags", entry.type, entry.delta, alice.replica());
   CHECK(first.changed);
   CHECK_FALSE(first.conflict);
   CHECK(first.seq == 1);
   CHECK(bob.read<StringSet>("tags")->value() == std::vector<std::string>{"red"});
-  const auto logged = bob.deltas_since(0);
+  const auto logged = bob.replication().deltas_since(0);
   REQUIRE(logged.size() == 1);
   CHECK(logged[0].origin == alice.replica());
 
-  const auto again = bob.merge_remote("tags", entry.type, entry.delta, alice.replica());
+  const auto again =
+      bob.replication().merge_remote("tags", entry.type, entry.delta, alice.replica());
   CHECK_FALSE(again.changed);
   CHECK(again.seq == 0);
-  CHECK(bob.deltas_since(0).size() == 1);
+  CHECK(bob.replication().deltas_since(0).size() == 1);
 }
 
 TEST_CASE("Store: context and delta_since bring a peer up to date", "[persist][remote]") {
@@ -62,17 +64,17 @@ TEST_CASE("Store: context and delta_since bring a peer up to date", "[persist][r
     alice.update<StringSet>("s", [&](auto& s, Writer& w) { return s.add(w.replica(), item); });
   }
   bob.update<StringSet>("s", [](auto& s, Writer& w) { return s.add(w.replica(), "z"); });
-  const auto missing = alice.delta_since("s", bob.context("s"));
+  const auto missing = alice.replication().delta_since("s", bob.context("s"));
   REQUIRE(missing.has_value());
-  CHECK(bob.merge_remote("s", "orset<string>", *missing, alice.replica()).changed);
-  const auto back = bob.delta_since("s", alice.context("s"));
-  CHECK(alice.merge_remote("s", "orset<string>", *back, bob.replica()).changed);
+  CHECK(bob.replication().merge_remote("s", "orset<string>", *missing, alice.replica()).changed);
+  const auto back = bob.replication().delta_since("s", alice.context("s"));
+  CHECK(alice.replication().merge_remote("s", "orset<string>", *back, bob.replica()).changed);
   CHECK(alice.read<StringSet>("s") == bob.read<StringSet>("s"));
   CHECK(alice.read<StringSet>("s")->size() == 4);
   CHECK(alice.context("s") == bob.context("s"));
   CHECK(bob.context("nothing").empty());
-  CHECK_FALSE(bob.delta_since("nothing", {}).has_value());
-  const auto caught_up = alice.delta_since("s", bob.context("s"));
+  CHECK_FALSE(bob.replication().delta_since("nothing", {}).has_value());
+  const auto caught_up = alice.replication().delta_since("s", bob.context("s"));
   CHECK(crdt::serialization::decode<StringSet>(*caught_up).value().empty());
 }
 
@@ -83,8 +85,9 @@ TEST_CASE("Store: a document id of another type is kept as a conflict", "[persis
   alice.update<StringSet>("doc", [](auto& s, Writer& w) { return s.add(w.replica(), "x"); });
   bob.update<crdt::PNCounter>("doc",
                               [](auto& c, Writer& w) { return c.increment(w.replica(), 4); });
-  const auto entry = bob.deltas_since(0).at(0);
-  const auto result = alice.merge_remote("doc", entry.type, entry.delta, bob.replica());
+  const auto entry = bob.replication().deltas_since(0).at(0);
+  const auto result =
+      alice.replication().merge_remote("doc", entry.type, entry.delta, bob.replica());
   CHECK(result.conflict);
   CHECK(result.changed);
   CHECK(alice.read<StringSet>("doc")->value() == std::vector<std::string>{"x"});
@@ -92,20 +95,22 @@ TEST_CASE("Store: a document id of another type is kept as a conflict", "[persis
   REQUIRE(conflicts.size() == 1);
   CHECK(conflicts[0].id == "doc");
   CHECK(conflicts[0].type == "pncounter");
-  const auto kept = alice.conflict_state("doc", "pncounter");
+  const auto kept = alice.replication().conflict_state("doc", "pncounter");
   REQUIRE(kept.has_value());
   CHECK(crdt::serialization::decode<crdt::PNCounter>(*kept).value().value() == 4);
   CHECK(alice.status().conflicts == 1);
   // The conflict is relayed like any change, and a duplicate changes nothing.
-  CHECK(alice.deltas_since(result.seq - 1).at(0).type == "pncounter");
-  CHECK_FALSE(alice.merge_remote("doc", entry.type, entry.delta, bob.replica()).changed);
+  CHECK(alice.replication().deltas_since(result.seq - 1).at(0).type == "pncounter");
+  CHECK_FALSE(
+      alice.replication().merge_remote("doc", entry.type, entry.delta, bob.replica()).changed);
 }
 
 TEST_CASE("Store: merge_remote refuses unknown types and malformed bytes", "[persist][remote]") {
   TempDir dir;
   Store store = Store::open(dir.file("a.db"), test_options());
   try {
-    store.merge_remote("d", "frobnicator", std::vector<std::uint8_t>{1}, crdt::ReplicaId(5));
+    store.replication().merge_remote("d", "frobnicator", std::vector<std::uint8_t>{1},
+                                     crdt::ReplicaId(5));
     FAIL("no error");
   } catch (const Error& e) {
     CHECK(e.code() == ErrorCode::unknown_type);
@@ -115,7 +120,7 @@ TEST_CASE("Store: merge_remote refuses unknown types and malformed bytes", "[per
        {std::vector<std::uint8_t>{}, std::vector<std::uint8_t>{1, 2, 3},
         std::vector<std::uint8_t>(frame.begin(), frame.end() - 1)}) {
     try {
-      store.merge_remote("d", "pncounter", bad, crdt::ReplicaId(5));
+      store.replication().merge_remote("d", "pncounter", bad, crdt::ReplicaId(5));
       FAIL("no error");
     } catch (const Error& e) {
       CHECK(e.code() == ErrorCode::malformed_input);
@@ -123,9 +128,10 @@ TEST_CASE("Store: merge_remote refuses unknown types and malformed bytes", "[per
   }
   // A frame of another type under this tag is refused too.
   const auto set_frame = crdt::serialization::encode(StringSet{}.add(crdt::ReplicaId(5), "a"));
-  CHECK_THROWS_AS(store.merge_remote("d", "pncounter", set_frame, crdt::ReplicaId(5)), Error);
+  CHECK_THROWS_AS(store.replication().merge_remote("d", "pncounter", set_frame, crdt::ReplicaId(5)),
+                  Error);
   CHECK_FALSE(store.info("d").has_value());
-  CHECK(store.merge_remote("d", "pncounter", frame, crdt::ReplicaId(5)).changed);
+  CHECK(store.replication().merge_remote("d", "pncounter", frame, crdt::ReplicaId(5)).changed);
   CHECK(store.read<crdt::PNCounter>("d")->value() == 1);
 }
 

@@ -26,8 +26,8 @@ TEST_CASE("Store: remove keeps unseen updates and never brings old content back"
   Store alice = Store::open(file, test_options());
   Store bob = Store::open(dir.file("bob.db"), test_options());
   alice.update<StringSet>("tags", [](auto& s, Writer& w) { return s.add(w.replica(), "old"); });
-  const auto old_entry = alice.deltas_since(0).at(0);
-  bob.merge_remote("tags", old_entry.type, old_entry.delta, alice.replica());
+  const auto old_entry = alice.replication().deltas_since(0).at(0);
+  bob.replication().merge_remote("tags", old_entry.type, old_entry.delta, alice.replica());
   bob.update<StringSet>("tags", [](auto& s, Writer& w) { return s.add(w.replica(), "new"); });
 
   CHECK(alice.remove("tags"));
@@ -37,19 +37,22 @@ TEST_CASE("Store: remove keeps unseen updates and never brings old content back"
   CHECK(alice.status().removed_documents == 1);
 
   // The old add again, as a duplicate or from bob's full state: it stays removed.
-  CHECK_FALSE(alice.merge_remote("tags", old_entry.type, old_entry.delta, bob.replica()).changed);
+  CHECK_FALSE(alice.replication()
+                  .merge_remote("tags", old_entry.type, old_entry.delta, bob.replica())
+                  .changed);
   CHECK_FALSE(alice.read<StringSet>("tags").has_value());
 
   // Bob's add, which the removal had not seen, survives; the old element does not come back.
-  const auto bob_state = bob.encoded("tags");
-  CHECK(alice.merge_remote("tags", "orset<string>", *bob_state, bob.replica()).changed);
+  const auto bob_state = bob.replication().encoded("tags");
+  CHECK(
+      alice.replication().merge_remote("tags", "orset<string>", *bob_state, bob.replica()).changed);
   CHECK(alice.read<StringSet>("tags")->value() == std::vector<std::string>{"new"});
   CHECK(alice.list().size() == 1);
 
   // The removal is a delta in the log: bob learns it and keeps only his unseen add.
-  for (const auto& entry : alice.deltas_since(1)) {
+  for (const auto& entry : alice.replication().deltas_since(1)) {
     if (entry.origin == alice.replica()) {
-      bob.merge_remote(entry.document, entry.type, entry.delta, entry.origin);
+      bob.replication().merge_remote(entry.document, entry.type, entry.delta, entry.origin);
     }
   }
   CHECK(bob.read<StringSet>("tags")->value() == std::vector<std::string>{"new"});

@@ -222,7 +222,7 @@ TEST_CASE("Store: a read-only store reads and refuses every write", "[persist][s
   } catch (const Error& e) {
     CHECK(e.code() == ErrorCode::read_only);
   }
-  CHECK_THROWS_AS(store.acknowledge(crdt::ReplicaId(7), 1), Error);
+  CHECK_THROWS_AS(store.replication().acknowledge(crdt::ReplicaId(7), 1), Error);
   CHECK(store.read<crdt::PNCounter>("count")->value() == 1);
   store.close();
   CHECK(file_bytes(file) == before);

@@ -223,7 +223,7 @@ TEST_CASE("engine: a known peer resumes from the log only while it holds what th
   SECTION("acknowledged == truncated_through: the log has everything after it") {
     hub.add("later", "x");
     hub.add("doc", "second");
-    cluster.restart(hub, [](persist::Store& s) { s.truncate_log(); });
+    cluster.restart(hub, [](persist::Store& s) { s.replication().truncate_log(); });
     REQUIRE(hub.status().truncated_through == *acknowledged);
     cluster.network.heal();
     cluster.run(3000);
@@ -238,7 +238,7 @@ TEST_CASE("engine: a known peer resumes from the log only while it holds what th
     hub.add("old", "aged-out");  // seq acknowledged + 1
     cluster.run(61'000);         // older than log_max_age
     hub.add("later", "x");
-    cluster.restart(hub, [](persist::Store& s) { s.truncate_log(); });
+    cluster.restart(hub, [](persist::Store& s) { s.replication().truncate_log(); });
     REQUIRE(hub.status().truncated_through == *acknowledged + 1);
     cluster.network.heal();
     cluster.run(6000);  // a connect into the partition may wait out its 3 s timeout first
@@ -272,7 +272,7 @@ TEST_CASE("engine: a compacted entry of mixed origins still reaches each origin"
   REQUIRE(device.elements("s") == std::vector<std::string>{"first", "from-device"});
   // The hub restarts and compacts its log meanwhile.
   std::size_t dropped = 0;
-  cluster.restart(hub, [&](persist::Store& s) { dropped = s.compact_log(); });
+  cluster.restart(hub, [&](persist::Store& s) { dropped = s.replication().compact_log(); });
   REQUIRE(dropped == 1);
 
   cluster.network.heal();
@@ -294,7 +294,7 @@ TEST_CASE("engine: a new peer is repaired by digests that grow with the differen
         });
       }
     });
-    s.truncate_log();
+    s.replication().truncate_log();
   });
   // b starts as a copy of a (it takes a new replica id), then a changes 10 documents.
   const std::string copy = cluster.dir.file("b");
@@ -416,7 +416,7 @@ TEST_CASE("engine: one id with two types is presented the same on both sides", "
     CHECK(conflicts.front().id == "x");
     CHECK(conflicts.front().type == "pncounter");
     const auto kept = node->store->with_store(
-        [](persist::Store& s) { return s.conflict_state("x", "pncounter"); });
+        [](persist::Store& s) { return s.replication().conflict_state("x", "pncounter"); });
     REQUIRE(kept.has_value());
     CHECK(serialization::decode<PNCounter>(*kept).value().value() == 4);
     CHECK(node->engine->status_json().find("\"conflicts\":[{\"doc\":\"x\"") != std::string::npos);

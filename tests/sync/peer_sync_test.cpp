@@ -239,6 +239,15 @@ struct Pair {
   Side b;
 };
 
+// Hands `to` the first `count` entries of `from`'s log, as if an earlier session had.
+void give_first(MemoryReplica& from, MemoryReplica& to, std::size_t count, ReplicaId origin) {
+  std::vector<DeltaItem> items;
+  for (const auto& entry : from.entries_since(0, count, SIZE_MAX)) {
+    items.push_back(DeltaItem{entry->document, entry->type, entry->delta});
+  }
+  to.merge(items, origin);
+}
+
 std::size_t items_in(const std::vector<DeltasMessage>& messages) {
   std::size_t n = 0;
   for (const auto& message : messages) n += message.items.size();
@@ -260,11 +269,7 @@ TEST_CASE("PeerSync: a known peer resumes from its acknowledgement, without dige
   Pair pair;
   for (int i = 0; i < 10; ++i) pair.a.replica.add(numbered("d", i), "x");
   // b already has the first six entries, and a knows that b acknowledged them.
-  std::vector<DeltaItem> first;
-  for (const auto& entry : pair.a.replica.entries_since(0, 6, SIZE_MAX)) {
-    first.push_back(DeltaItem{entry->document, entry->type, entry->delta});
-  }
-  pair.b.replica.merge(first, pair.a.replica.id());
+  give_first(pair.a.replica, pair.b.replica, 6, pair.a.replica.id());
   pair.a.replica.acknowledged(pair.b.replica.id(), 6);
 
   pair.start();
@@ -284,11 +289,7 @@ TEST_CASE("PeerSync: resuming needs every entry after the acknowledgement still 
   const std::uint64_t acknowledged = GENERATE(5, 6);
   Pair pair;
   for (int i = 0; i < 10; ++i) pair.a.replica.add(numbered("d", i), "x");
-  std::vector<DeltaItem> first;
-  for (const auto& entry : pair.a.replica.entries_since(0, acknowledged, SIZE_MAX)) {
-    first.push_back(DeltaItem{entry->document, entry->type, entry->delta});
-  }
-  pair.b.replica.merge(first, pair.a.replica.id());
+  give_first(pair.a.replica, pair.b.replica, acknowledged, pair.a.replica.id());
   pair.a.replica.acknowledged(pair.b.replica.id(), acknowledged);
   pair.a.replica.truncate_through(6);
 
@@ -309,11 +310,7 @@ TEST_CASE("PeerSync: a new peer is repaired by digests, sending only what differ
   Pair pair;
   for (int i = 0; i < 200; ++i) pair.a.replica.add(numbered("doc", i), "x");
   // b has the first 190 documents as a has them, and 5 of its own.
-  std::vector<DeltaItem> shared;
-  for (const auto& entry : pair.a.replica.entries_since(0, 190, SIZE_MAX)) {
-    shared.push_back(DeltaItem{entry->document, entry->type, entry->delta});
-  }
-  pair.b.replica.merge(shared, ReplicaId(99));
+  give_first(pair.a.replica, pair.b.replica, 190, ReplicaId(99));
   for (int i = 0; i < 5; ++i) pair.b.replica.add(numbered("own", i), "y");
 
   pair.start();

@@ -40,8 +40,8 @@ void run_log(const CommandContext& context, const LogArgs& args) {
   std::uint64_t after = since;
   std::uint64_t printed = 0;
   while (printed < limit) {
-    const auto page =
-        store.deltas_since(after, static_cast<std::size_t>(std::min(kPage, limit - printed)));
+    const auto page = store.replication().deltas_since(
+        after, static_cast<std::size_t>(std::min(kPage, limit - printed)));
     for (const auto& entry : page) CommandContext::print(log_entry_json(entry));
     printed += page.size();
     if (page.empty()) break;

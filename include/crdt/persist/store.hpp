@@ -1,5 +1,6 @@
 // Store: CRDT documents in one SQLite file, with the delta log, peers and hints a sync engine
-// needs.
+// needs. An app calls the members below (update, read, batch, remove, list); a replication engine
+// reaches the rest through replication() (replication.hpp).
 //
 // Guarantees:
 // - Durable on return: when a write call returns, its transaction is committed (WAL mode,
@@ -31,6 +32,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -47,6 +49,7 @@
 #include "crdt/persist/error.hpp"
 #include "crdt/persist/options.hpp"
 #include "crdt/persist/records.hpp"
+#include "crdt/persist/replication.hpp"
 #include "crdt/persist/writer.hpp"
 
 namespace crdt::persist {
@@ -61,7 +64,7 @@ template <class T>
 struct IsOptional<std::optional<T>> : std::true_type {};
 }  // namespace detail
 
-class Store {
+class Store : private Replication {
  public:
   // Opens `file`, creating it (and its schema) on first use unless options.create is false.
   static Store open(const std::string& file, Options options = {});
@@ -74,7 +77,7 @@ class Store {
   // Marks a clean shutdown and releases the file. Later calls throw. Called by the destructor.
   void close();
 
-  ReplicaId replica() const;
+  ReplicaId replica() const override;
   std::uint64_t incarnation() const;
   const std::string& label() const;
   const std::string& file() const;
@@ -103,9 +106,6 @@ class Store {
   std::optional<DocumentInfo> info(std::string_view doc, bool with_removed = false);
   // The documents whose id starts with `prefix`, ordered by id; removed ones are left out.
   std::vector<DocumentInfo> list(std::string_view prefix = {});
-  // As list(), with removed documents too (info.removed tells them apart): a removal is state a
-  // peer must learn, so the sync engine compares those as well.
-  std::vector<DocumentInfo> list_with_removed(std::string_view prefix = {});
 
   // Removes `doc` as observed here. For types that can cancel what they observed (see
   // document_type.hpp) the removal is a real delta, appended to the log like any update: updates
@@ -121,8 +121,6 @@ class Store {
   // Returns false if there was nothing to remove.
   bool remove(std::string_view doc);
 
-  // The removal record of `doc` (records.hpp); nullopt if it has none.
-  std::optional<RemovalRecord> removal_record(std::string_view doc);
   // The state the removals of `doc` left (joined), nullopt if it was never removed: for the
   // types that keep a baseline, the state they observed. Throws Error(wrong_type).
   template <class T>
@@ -131,9 +129,10 @@ class Store {
   // Folds every document's pending deltas into its snapshot.
   void fold_all();
 
-  // --- Type-erased operations (sync engine, command line) -------------------------------------
+  // --- Types -----------------------------------------------------------------------------------
 
-  // The types merge_remote knows: every concrete type of the library, plus those registered here.
+  // The types replication().merge_remote knows: every concrete type of the library, plus those
+  // registered here.
   void register_type(const DocumentType& type);
   template <class T>
   void register_type() {
@@ -141,67 +140,25 @@ class Store {
   }
   std::vector<std::string> registered_types() const;
   // The registered type named `tag`, or nullptr.
-  const DocumentType* find_type(std::string_view tag) const;
+  const DocumentType* find_type(std::string_view tag) const override;
 
-  // Merges a remote delta (an encode<T> frame of type `type`) into `doc`, creating it if needed.
-  // A type kRemovalTypePrefix + T is a removal record: its baseline joins the local one, is
-  // merged into the document, and the document counts as removed unless something happened
-  // that the joined baseline had not observed.
-  // A delta that changed the state is appended to the delta log with its origin (so it can be
-  // relayed) and reported with its seq; one that changed nothing is not logged. If `doc` exists
-  // with another type, the delta is merged into a conflict state of its own type beside the
-  // document, or, when its type tag is smaller, that state becomes the document and the old one
-  // a conflict state (conflict = true either way). Throws Error(unknown_type) or
-  // Error(malformed_input).
-  MergeResult merge_remote(std::string_view doc, std::string_view type,
-                           std::span<const std::uint8_t> delta, ReplicaId origin);
-  // A copy of the document's state, type-erased; nullptr if it does not exist or was removed.
-  std::unique_ptr<AnyDocument> read_any(std::string_view doc);
   // The document's causal context; empty if it does not exist.
-  VersionVector context(std::string_view doc);
-  // What a peer with context `known` lacks of `doc`, as a frame; nullopt if it does not exist.
-  std::optional<std::vector<std::uint8_t>> delta_since(std::string_view doc,
-                                                       const VersionVector& known);
-  // The document's whole state as a frame; nullopt if it does not exist or was removed.
-  std::optional<std::vector<std::uint8_t>> encoded(std::string_view doc);
+  VersionVector context(std::string_view doc) override;
 
   // States of other types kept beside documents (records.hpp), ordered by id and type; or those
   // of one document. The document of an id is always its state of the smallest type tag (byte
   // order), whichever arrived first, so replicas holding the same states show the same one.
-  std::vector<ConflictInfo> conflicts();
+  std::vector<ConflictInfo> conflicts() override;
   std::vector<ConflictInfo> conflicts(std::string_view doc);
-  std::optional<std::vector<std::uint8_t>> conflict_state(std::string_view doc,
-                                                          std::string_view type);
 
-  // --- Delta log -------------------------------------------------------------------------------
+  // --- Replication ---------------------------------------------------------------------------
 
-  // Entries with seq > `after`, oldest first, at most `limit`.
-  std::vector<LogEntry> deltas_since(std::uint64_t after, std::size_t limit = 1000);
-  // How many entries with seq > `after` the log holds, and their delta bytes: what a peer that
-  // acknowledged `after` still misses.
-  LogSpan log_span(std::uint64_t after);
-  // Records that `peer` has every entry up to `seq` (never moves backwards) and, if
-  // options.truncate_on_acknowledge, truncates the log.
-  void acknowledge(ReplicaId peer, std::uint64_t seq);
-  std::vector<PeerInfo> peers();
-  void forget_peer(ReplicaId peer);
-  // Drops the entries every known peer has acknowledged (none while no peer is known) and those
-  // beyond the retention bounds, never one still pending fold into its document. Returns how many.
-  std::size_t truncate_log();
-  // Merges the entries of each document and type into one, kept at the newest seq; its origin is
-  // the common origin or, if they differ, this replica. Returns how many entries were dropped.
-  std::size_t compact_log();
-
-  // --- Hints (writes held for an unreachable replica) -----------------------------------------
-
-  std::uint64_t add_hint(ReplicaId target, std::string_view doc, std::string_view type,
-                         std::span<const std::uint8_t> delta);
-  std::vector<Hint> hints_for(ReplicaId target);
-  void drop_hint(std::uint64_t id);
+  // What the sync engine (and the quorum mode) use to replicate this store: replication.hpp.
+  Replication& replication() { return *this; }
 
   // --- Inspection ------------------------------------------------------------------------------
 
-  Status status();
+  Status status() override;
   // SQLite's PRAGMA integrity_check: "ok" or the problems found.
   std::string integrity_check();
 
@@ -211,6 +168,29 @@ class Store {
  private:
   friend class Batch;
   friend class SharedStore;
+
+  // --- Replication (replication.hpp), reached through replication() ---
+  MergeResult merge_remote(std::string_view doc, std::string_view type,
+                           std::span<const std::uint8_t> delta, ReplicaId origin) override;
+  std::vector<DocumentInfo> list_with_removed(std::string_view prefix = {}) override;
+  std::unique_ptr<AnyDocument> read_any(std::string_view doc) override;
+  std::optional<std::vector<std::uint8_t>> delta_since(std::string_view doc,
+                                                       const VersionVector& known) override;
+  std::optional<std::vector<std::uint8_t>> encoded(std::string_view doc) override;
+  std::optional<std::vector<std::uint8_t>> conflict_state(std::string_view doc,
+                                                          std::string_view type) override;
+  std::optional<RemovalRecord> removal_record(std::string_view doc) override;
+  std::vector<LogEntry> deltas_since(std::uint64_t after, std::size_t limit = 1000) override;
+  LogSpan log_span(std::uint64_t after) override;
+  void acknowledge(ReplicaId peer, std::uint64_t seq) override;
+  std::vector<PeerInfo> peers() override;
+  void forget_peer(ReplicaId peer) override;
+  std::size_t truncate_log() override;
+  std::size_t compact_log() override;
+  std::uint64_t add_hint(ReplicaId target, std::string_view doc, std::string_view type,
+                         std::span<const std::uint8_t> delta) override;
+  std::vector<Hint> hints_for(ReplicaId target) override;
+  void drop_hint(std::uint64_t id) override;
 
   explicit Store(std::unique_ptr<Impl> impl);
 
@@ -234,6 +214,18 @@ class Store {
   void begin_batch();
   void commit_batch();
   void abort_batch() noexcept;
+
+  // For SharedStore's groups, inside an open batch. Both undo their own failure (a savepoint when
+  // `isolate`, the clock's stored stamp) so the rest of the group stands.
+  enum class GroupStep { written, failed, transaction_lost };
+  // One update; `error` gets its failure. transaction_lost: SQLite abandoned the whole
+  // transaction (a disk or memory error), and the batch was aborted.
+  GroupStep update_in_group(std::string_view doc, const DocumentType& type, const Mutator& mutate,
+                            bool isolate, std::exception_ptr& error);
+  // Several updates of one document joined as one delta; failed: one of them threw and nothing of
+  // the run stayed (the caller writes them one by one).
+  GroupStep update_run_in_group(std::string_view doc, const DocumentType& type,
+                                const std::vector<const Mutator*>& mutators);
 
   template <class T>
   static T& state_of(AnyDocument& document) {

@@ -280,8 +280,8 @@ void Cluster::crash(SimNode& node) {
 void Cluster::maintain_log(SimNode& node) {
   // What an operator (or the `crdt` command on the same file) may do under a running node.
   node.store->with_store([&](persist::Store& s) {
-    log_dropped_ += s.truncate_log();
-    if (log_chance(0.5)) log_compacted_ += s.compact_log();
+    log_dropped_ += s.replication().truncate_log();
+    if (log_chance(0.5)) log_compacted_ += s.replication().compact_log();
   });
   node.engine->log_advanced();
 }
@@ -503,16 +503,16 @@ States Cluster::states(SimNode& node) {
       std::string error;
       return DocumentState(s.find_type(type)->decode(frame, SIZE_MAX, error));
     };
-    for (const auto& info : s.list_with_removed()) {
-      auto frame = s.delta_since(info.id, VersionVector{});
+    for (const auto& info : s.replication().list_with_removed()) {
+      auto frame = s.replication().delta_since(info.id, VersionVector{});
       if (frame) out[{info.id, info.type}] = decoded(info.type, *frame);
     }
     for (const auto& conflict : s.conflicts()) {
-      auto frame = s.conflict_state(conflict.id, conflict.type);
+      auto frame = s.replication().conflict_state(conflict.id, conflict.type);
       if (frame) out[{conflict.id, conflict.type}] = decoded(conflict.type, *frame);
     }
-    for (const auto& info : s.list_with_removed()) {
-      if (auto record = s.removal_record(info.id)) {
+    for (const auto& info : s.replication().list_with_removed()) {
+      if (auto record = s.replication().removal_record(info.id)) {
         out[{info.id, std::string(persist::kRemovalTypePrefix) + record->type}] =
             decoded(record->type, record->baseline);
       }
@@ -686,7 +686,7 @@ UserView Cluster::user_view(SimNode& node, const std::set<std::string>& ids) {
     for (const auto& id : ids) {
       auto info = s.info(id);
       view.info[id] = info ? info->type : "absent";
-      view.read[id] = DocumentState(s.read_any(id));
+      view.read[id] = DocumentState(s.replication().read_any(id));
     }
     for (const auto& conflict : s.conflicts()) {
       view.conflicts.push_back(conflict.id + " (" + conflict.type + ")");
@@ -699,7 +699,7 @@ std::optional<std::string> Cluster::check_user_views() {
   std::set<std::string> ids;
   for (auto& node : nodes_) {
     node.store->with_store([&](persist::Store& s) {
-      for (const auto& info : s.list_with_removed()) ids.insert(info.id);
+      for (const auto& info : s.replication().list_with_removed()) ids.insert(info.id);
       for (const auto& conflict : s.conflicts()) ids.insert(conflict.id);
     });
   }
