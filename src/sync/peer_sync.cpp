@@ -256,15 +256,29 @@ bool PeerSync::send_stream_batch() {
   auto entries = replica_.entries_since(cursor_, settings_.range_entries, settings_.range_bytes);
   if (entries.empty()) return false;
   std::vector<const persist::LogEntry*> wanted;
+  bool echoes = false;
+  bool others = false;
   for (const auto& entry : entries) {
     if (entry->origin == peer_) {
-      // The peer's own write came back: it is told at once that the log moved past it.
-      position_due_ = true;
+      echoes = true;
       continue;
     }
+    others = true;
     if (!peer_filter_.matches(entry->document)) continue;
     wanted.push_back(entry.get());
   }
+  if (!others && in_flight() == 0 && !prepared_ && progress_.acknowledged >= progress_.sent_to) {
+    // Nothing but the peer's own writes, with nothing unacknowledged before them: the peer has
+    // all of it, so this side counts it as acknowledged without a message (a resume starts past
+    // it, and a device that stops right after its first sync does not come back by digests).
+    cursor_ = entries.back()->seq;
+    progress_.sent_to = cursor_;
+    progress_.acknowledged = cursor_;
+    return true;
+  }
+  // The peer's own writes came back behind other messages: it is told at once that the log
+  // moved past them (pump); ranges skipped by its filter are announced lazily.
+  if (echoes) position_due_ = true;
   cursor_ = entries.back()->seq;
   // Nothing for this peer: no message now; the next one covers the range, or a position message
   // does (pump), so a peer that wants none of the traffic is not sent a message per write.

@@ -33,7 +33,7 @@ void put_back(Queues& queues, std::uint64_t queue, StoreWorker::Job job) {
 ThreadStoreWorker::ThreadStoreWorker(persist::SharedStore& store)
     : store_(store), thread_([this] { run(); }) {}
 
-ThreadStoreWorker::~ThreadStoreWorker() { stop(); }
+ThreadStoreWorker::~ThreadStoreWorker() { stop(false); }
 
 void ThreadStoreWorker::submit(std::uint64_t queue, Job job) {
   {
@@ -44,11 +44,11 @@ void ThreadStoreWorker::submit(std::uint64_t queue, Job job) {
   wake_.notify_one();
 }
 
-void ThreadStoreWorker::stop() {
+void ThreadStoreWorker::stop(bool finish) {
   {
     std::lock_guard lock(mutex_);
+    if (!finish) queues_.clear();
     stopping_ = true;
-    queues_.clear();
   }
   wake_.notify_one();
   if (thread_.joinable()) thread_.join();
@@ -61,14 +61,15 @@ void ThreadStoreWorker::run() {
     {
       std::unique_lock lock(mutex_);
       wake_.wait(lock, [&] { return stopping_ || !queues_.empty(); });
-      if (stopping_) return;
+      // Stopping: what is still queued was asked to finish (stop discards otherwise).
+      if (queues_.empty()) return;
       take_next(queues_, next_queue_, queue, job);
     }
     // A job reports its own failures (the engine's jobs catch and post them back).
     const bool more = store_.with_store(job);
     if (more) {
       std::lock_guard lock(mutex_);
-      if (!stopping_) put_back(queues_, queue, std::move(job));
+      put_back(queues_, queue, std::move(job));
     }
   }
 }
@@ -78,7 +79,7 @@ LoopStoreWorker::LoopStoreWorker(EventLoop& loop, persist::SharedStore& store)
 
 LoopStoreWorker::~LoopStoreWorker() {
   *alive_ = false;
-  stop();
+  stop(false);
 }
 
 void LoopStoreWorker::submit(std::uint64_t queue, Job job) {
@@ -91,7 +92,14 @@ void LoopStoreWorker::submit(std::uint64_t queue, Job job) {
   });
 }
 
-void LoopStoreWorker::stop() {
+void LoopStoreWorker::stop(bool finish) {
+  if (stopped_) return;
+  // Here, on the loop, until every queued job (and what it still has to do) has run.
+  Job job;
+  std::uint64_t queue = 0;
+  while (finish && take_next(queues_, next_queue_, queue, job)) {
+    if (store_.with_store(job)) put_back(queues_, queue, std::move(job));
+  }
   stopped_ = true;
   queues_.clear();
 }

@@ -14,9 +14,10 @@
 //   other queue had its turn (a large merge is committed in slices this way).
 // - A job runs with the store to itself (SharedStore::with_store); app threads' group commits go
 //   between jobs.
-// - stop() discards the jobs not yet started and waits for the one running; a job submitted after
-//   stop() is dropped. Nothing a job posts may touch what is gone: the submitter guards its
-//   callbacks (SyncEngine uses a shared liveness flag).
+// - stop(finish) ends the worker: with `finish`, after running every job already queued (a node
+//   that stops persists what it was asked to, e.g. acknowledgements), otherwise discarding them
+//   (a crash in the simulation). A job submitted after stop() is dropped. Nothing a job posts may
+//   touch what is gone: the submitter guards its callbacks (SyncEngine uses a liveness flag).
 #pragma once
 
 #include <condition_variable>
@@ -38,7 +39,7 @@ class StoreWorker {
 
   virtual ~StoreWorker() = default;
   virtual void submit(std::uint64_t queue, Job job) = 0;
-  virtual void stop() = 0;
+  virtual void stop(bool finish) = 0;
 };
 
 // Runs the jobs on a thread of its own: production.
@@ -50,7 +51,7 @@ class ThreadStoreWorker final : public StoreWorker {
   ThreadStoreWorker& operator=(const ThreadStoreWorker&) = delete;
 
   void submit(std::uint64_t queue, Job job) override;
-  void stop() override;
+  void stop(bool finish) override;
 
  private:
   void run();
@@ -72,7 +73,7 @@ class LoopStoreWorker final : public StoreWorker {
   ~LoopStoreWorker() override;
 
   void submit(std::uint64_t queue, Job job) override;
-  void stop() override;
+  void stop(bool finish) override;
 
  private:
   void run_one();

@@ -78,8 +78,9 @@ void SyncEngine::stop() {
   loop_.cancel(poll_timer_);
   loop_.cancel(tick_timer_);
   for (auto& dialer : dialers_) loop_.cancel(dialer.timer);
-  // Merges not yet committed are not acknowledged either: their peers send them again.
-  worker_->stop();
+  // What was queued (acknowledgements to persist, merges) is finished first; merges that commit
+  // now are not acknowledged, and their peers send them again, which is harmless.
+  worker_->stop(true);
   for (auto& [id, session] : sessions_) persist_ack(*session, true);
   transport_.shutdown();
   // The links are gone with the sessions; late connection callbacks find nothing.
@@ -92,7 +93,7 @@ void SyncEngine::halt() {
   loop_.cancel(poll_timer_);
   loop_.cancel(tick_timer_);
   for (auto& dialer : dialers_) loop_.cancel(dialer.timer);
-  worker_->stop();
+  worker_->stop(false);  // like a killed process: nothing more is written
   transport_.shutdown();
   sessions_.clear();
 }
