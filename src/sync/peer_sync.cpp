@@ -352,6 +352,10 @@ std::optional<std::string> PeerSync::on_deltas(const Frame& message) {
   if (!merging_.empty() && deltas.number <= merging_.back().first) {
     return std::string("deltas messages out of order");
   }
+  if (merging_.size() >= settings_.max_pending_merges) {
+    return "more than " + std::to_string(settings_.max_pending_merges) +
+           " deltas messages waiting to be merged";
+  }
   progress_.items_received += deltas.items.size();
   merging_.emplace_back(deltas.number, deltas.to);
   if (hooks_.merge) {

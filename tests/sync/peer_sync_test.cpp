@@ -431,3 +431,17 @@ TEST_CASE("PeerSync: a malformed or unexpected message is an error for this sess
   pair.run();
   CHECK(pair.b.replica.elements("after") == std::vector<std::string>{"x"});
 }
+
+TEST_CASE("PeerSync: a peer that ignores the window cannot queue unbounded merges",
+          "[sync][peer_sync]") {
+  SyncSettings settings;
+  settings.max_pending_merges = 3;
+  Side side(5, settings);
+  side.sync->start(ReplicaId(6));
+  REQUIRE_FALSE(side.sync->on_message(to_frame(SyncStart{})).has_value());
+  for (std::uint64_t n = 1; n <= 3; ++n) {
+    CHECK_FALSE(side.sync->on_message(to_frame(DeltasMessage{n, 0, 0, {}})).has_value());
+  }
+  CHECK(side.sync->on_message(to_frame(DeltasMessage{4, 0, 0, {}})).has_value());
+  CHECK(side.requests.size() == 3);
+}
