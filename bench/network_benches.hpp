@@ -68,6 +68,7 @@ struct IsolationSettings {
   std::string durability = "full";  // the hub's store; the devices use normal
   int runs = 3;
   int idle_ms = 3000;      // live updates measured before the bulk device connects
+  bool floor = false;      // also runs with the upload going to a second hub (the floor)
   double timeout_s = 600;  // per run: every wait of a run is bounded by it
   bool verbose = false;
 };

@@ -96,6 +96,9 @@ std::function<std::optional<int>()> add_network_benches(CLI::App& app) {
       ->add_option("--idle-ms", isolation->idle_ms,
                    "live updates measured before the bulk device connects")
       ->check(CLI::Range(200, 600000));
+  isolation_command->add_flag(
+      "--floor", isolation->floor,
+      "also measure with the upload going to a second hub on this machine (the floor)");
   isolation_command->add_option("--runs", isolation->runs, "runs; each figure is the median")
       ->check(CLI::Range(1, 1000));
   isolation_command->add_option("--timeout", isolation->timeout_s, "seconds a run may take at most")

@@ -15,16 +15,22 @@ constexpr std::string_view kNotPending = "seq NOT IN (SELECT seq FROM pending_de
 
 // Deletes the log entries matching `condition` (with ?1 bound to `bound`); returns how many and
 // raises `through` to the highest seq deleted.
+// Drops the oldest entries matching `condition` (bound to ?1), at most `limit` of them; `through`
+// rises to the highest seq dropped.
 std::size_t drop_entries(sqlite::Connection& conn, const std::string& condition, std::int64_t bound,
-                         std::uint64_t& through) {
+                         std::uint64_t& through, std::size_t limit) {
+  if (limit == 0) return 0;
+  const std::string chosen =
+      "SELECT seq FROM delta_log WHERE " + condition + " ORDER BY seq LIMIT ?2";
+  const auto count = static_cast<std::int64_t>(std::min<std::size_t>(limit, INT64_MAX));
   {
-    auto highest = conn.cached("SELECT max(seq) FROM delta_log WHERE " + condition);
-    highest->bind(1, bound);
+    auto highest = conn.cached("SELECT max(seq) FROM (" + chosen + ")");
+    highest->bind(1, bound).bind(2, count);
     if (!highest->step() || highest->is_null(0)) return 0;
     through = std::max(through, highest->uint64(0));
   }
-  auto drop = conn.cached("DELETE FROM delta_log WHERE " + condition);
-  drop->bind(1, bound);
+  auto drop = conn.cached("DELETE FROM delta_log WHERE seq IN (" + chosen + ")");
+  drop->bind(1, bound).bind(2, count);
   drop->run();
   return static_cast<std::size_t>(conn.changes());
 }
@@ -57,8 +63,14 @@ LogSpan Store::log_span(std::uint64_t after) {
 }
 
 void Store::acknowledge(ReplicaId peer, std::uint64_t seq) {
+  const Acknowledgement one{peer, seq};
+  acknowledge(std::span<const Acknowledgement>(&one, 1), SIZE_MAX);
+}
+
+std::size_t Store::acknowledge(std::span<const Acknowledgement> acks, std::size_t max_dropped) {
   Impl& impl = *impl_;
   impl.require_writable();
+  if (acks.empty()) return 0;
   {
     WriteScope scope(impl);
     auto upsert = impl.connection().cached(
@@ -66,11 +78,15 @@ void Store::acknowledge(ReplicaId peer, std::uint64_t seq) {
         "ON CONFLICT(replica) DO UPDATE SET "
         "acknowledged = max(acknowledged, excluded.acknowledged), "
         "last_contact_ms = excluded.last_contact_ms");
-    upsert->bind(1, peer.value()).bind(2, seq).bind(3, impl.now_ms());
-    upsert->run();
+    const std::uint64_t now = impl.now_ms();
+    for (const Acknowledgement& ack : acks) {
+      upsert->reset();
+      upsert->bind(1, ack.peer.value()).bind(2, ack.seq).bind(3, now);
+      upsert->run();
+    }
     scope.commit();
   }
-  if (impl.options.truncate_on_acknowledge) truncate_log();
+  return impl.options.truncate_on_acknowledge ? truncate_log(max_dropped) : 0;
 }
 
 std::vector<PeerInfo> Store::peers() {
@@ -95,7 +111,7 @@ void Store::forget_peer(ReplicaId peer) {
   scope.commit();
 }
 
-std::size_t Store::truncate_log() {
+std::size_t Store::truncate_log(std::size_t max_entries) {
   Impl& impl = *impl_;
   impl.require_writable();
   WriteScope scope(impl);
@@ -114,17 +130,17 @@ std::size_t Store::truncate_log() {
   const std::string not_pending(kNotPending);
   if (acknowledged) {
     dropped += drop_entries(conn, "seq <= ?1 AND " + not_pending,
-                            static_cast<std::int64_t>(*acknowledged), through);
+                            static_cast<std::int64_t>(*acknowledged), through, max_entries);
   }
   if (impl.options.log_max_age.count() > 0) {
     const auto age = static_cast<std::uint64_t>(impl.options.log_max_age.count());
     const std::uint64_t now = impl.now_ms();
     if (now > age) {
       dropped += drop_entries(conn, "created_ms < ?1 AND " + not_pending,
-                              static_cast<std::int64_t>(now - age), through);
+                              static_cast<std::int64_t>(now - age), through, max_entries - dropped);
     }
   }
-  if (impl.options.log_max_bytes > 0) {
+  if (impl.options.log_max_bytes > 0 && dropped < max_entries) {
     std::uint64_t total = 0;
     {
       auto row = conn.cached("SELECT coalesce(sum(length(delta)), 0) FROM delta_log");
@@ -142,7 +158,7 @@ std::size_t Store::truncate_log() {
     }
     if (cutoff) {
       dropped += drop_entries(conn, "seq <= ?1 AND " + not_pending,
-                              static_cast<std::int64_t>(*cutoff), through);
+                              static_cast<std::int64_t>(*cutoff), through, max_entries - dropped);
     }
   }
   if (through != before) schema::set(conn, "truncated_through", static_cast<std::int64_t>(through));

@@ -18,6 +18,8 @@ namespace crdt::sync {
 // still wake the loop), then the transport and the loop.
 struct Node::Impl {
   AsioEventLoop loop;
+  // Parses large deltas messages beside the loop; stopped before the loop it posts results to.
+  AsioEventLoop decoder;
   std::unique_ptr<TcpTransport> transport;
   persist::SharedStore store;
   std::unique_ptr<ThreadStoreWorker> worker;
@@ -67,8 +69,10 @@ std::unique_ptr<Node> Node::open(const std::string& file, NodeOptions options,
   tcp.max_queued_bytes = options.max_send_queue;
   impl->transport = std::make_unique<TcpTransport>(impl->loop, tcp);
   impl->worker = std::make_unique<ThreadStoreWorker>(impl->store);
-  impl->engine = std::make_unique<SyncEngine>(impl->loop, *impl->transport, impl->store,
-                                              std::move(options), impl->worker.get());
+  impl->engine =
+      std::make_unique<SyncEngine>(impl->loop, *impl->transport, impl->store, std::move(options),
+                                   impl->worker.get(), &impl->decoder);
+  impl->decoder.start_thread();
   impl->loop.start_thread();
   Impl& ref = *impl;
   {
@@ -106,6 +110,7 @@ void Node::stop() {
     impl.engine.reset();
   });
   impl.loop.stop_and_join();
+  impl.decoder.stop_and_join();
   impl.transport.reset();
   impl.store.with_store([](persist::Store& s) { s.close(); });
 }

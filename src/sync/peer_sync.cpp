@@ -34,7 +34,7 @@ std::optional<std::string> PeerSync::on_message(const Frame& message) {
     case MessageKind::sync_start:
       return on_sync_start(message);
     case MessageKind::deltas:
-      return on_deltas(message);
+      return parse_deltas(message);
     case MessageKind::ack:
       return on_ack(message);
     case MessageKind::digest:
@@ -343,11 +343,15 @@ void PeerSync::pump() {
   progress_.messages_in_flight = in_flight();
 }
 
-std::optional<std::string> PeerSync::on_deltas(const Frame& message) {
+std::optional<std::string> PeerSync::parse_deltas(const Frame& message) {
   DeltasMessage deltas;
   if (auto error = parse(message.payload, deltas, settings_.limits)) {
     return "malformed deltas: " + error->message;
   }
+  return on_deltas(std::move(deltas));
+}
+
+std::optional<std::string> PeerSync::on_deltas(DeltasMessage deltas) {
   if (!peer_start_) return std::string("deltas before sync_start");
   if (!merging_.empty() && deltas.number <= merging_.back().first) {
     return std::string("deltas messages out of order");

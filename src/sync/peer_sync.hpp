@@ -32,34 +32,13 @@
 #include <vector>
 
 #include "crdt/sync/session_report.hpp"
+#include "crdt/sync/sync_settings.hpp"
 #include "digest_index.hpp"
 #include "outbox.hpp"
 #include "replica_reader.hpp"
 #include "sync_messages.hpp"
 
 namespace crdt::sync {
-
-struct SyncSettings {
-  std::size_t window = 4;                          // deltas messages unacknowledged at once
-  std::size_t batch_bytes = std::size_t{1} << 20;  // delta bytes per message, about
-  std::size_t batch_items = 4096;                  // documents per message, at most
-  // Log entries read and joined at once: a catch-up sends each document once per range, so a
-  // device that missed 20 updates of 1,000 documents gets 1,000 joined deltas, not 20,000.
-  std::size_t range_entries = std::size_t{1} << 16;
-  std::size_t range_bytes = std::size_t{32} << 20;
-  std::size_t digest_leaf = 32;  // a node this small is listed, not split
-  // A skipped log range this long is announced at once (flush_position otherwise).
-  std::size_t position_entries = 4096;
-  // A merge is committed in slices of at most this many items, bytes and milliseconds (0: no
-  // time bound), so other sessions' writes go between the slices of a large one.
-  std::size_t merge_slice_items = 512;
-  std::size_t merge_slice_bytes = std::size_t{256} << 10;
-  std::uint32_t merge_slice_ms = 2;
-  // Deltas messages received and not yet merged that a peer may have outstanding; more is a
-  // protocol error (an honest peer keeps to its window), so a peer cannot queue unbounded work.
-  std::size_t max_pending_merges = 64;
-  MessageLimits limits;
-};
 
 class PeerSync {
  public:
@@ -81,6 +60,11 @@ class PeerSync {
   void start(ReplicaId peer);
   // Handles one message; the reason when it is a protocol violation (the caller closes).
   std::optional<std::string> on_message(const Frame& message);
+  // A deltas message that the caller parsed itself (with limits(), off the loop: inflating and
+  // parsing a large one is the costliest step of receiving it), in its place in the session's
+  // order of messages.
+  std::optional<std::string> on_deltas(DeltasMessage deltas);
+  const MessageLimits& limits() const { return settings_.limits; }
   // The merge of deltas message `number` committed: acknowledges it.
   void merged(std::uint64_t number, const MergeOutcome& outcome);
   // Sends what is due: call when the log advanced or a window opened.
@@ -108,7 +92,7 @@ class PeerSync {
   };
 
   std::optional<std::string> on_sync_start(const Frame& message);
-  std::optional<std::string> on_deltas(const Frame& message);
+  std::optional<std::string> parse_deltas(const Frame& message);
   std::optional<std::string> on_ack(const Frame& message);
   std::optional<std::string> on_digest(const Frame& message);
   std::optional<std::string> on_digest_reply(const Frame& message);

@@ -8,16 +8,27 @@ namespace {
 
 using Queues = std::map<std::uint64_t, std::deque<StoreWorker::Job>>;
 
-// Takes the next job in turn: the front of the first non-empty queue at or after `next`,
-// wrapping around. Returns false when every queue is empty.
-bool take_next(Queues& queues, std::uint64_t& next, std::uint64_t& queue, StoreWorker::Job& out) {
+// Takes the next job in turn: the front of the first non-empty foreground queue at or after
+// `next`, wrapping around; the background queue's when no foreground queue has a job or when it
+// waited kBackgroundEvery runs. Returns false when every queue is empty.
+bool take_next(Queues& queues, std::uint64_t& next, unsigned& since_background,
+               std::uint64_t& queue, StoreWorker::Job& out) {
   if (queues.empty()) return false;
-  auto it = queues.lower_bound(next);
-  if (it == queues.end()) it = queues.begin();
+  auto background = queues.find(StoreWorker::kBackground);
+  const bool foreground = queues.size() > (background == queues.end() ? 0 : 1);
+  auto it = background;
+  if (background == queues.end() ||
+      (foreground && since_background < StoreWorker::kBackgroundEvery)) {
+    it = queues.lower_bound(std::max<std::uint64_t>(next, StoreWorker::kBackground + 1));
+    if (it == queues.end()) it = queues.upper_bound(StoreWorker::kBackground);
+    next = it->first + 1;
+    since_background = background == queues.end() ? 0 : since_background + 1;
+  } else {
+    since_background = 0;
+  }
   queue = it->first;
   out = std::move(it->second.front());
   it->second.pop_front();
-  next = it->first + 1;
   if (it->second.empty()) queues.erase(it);
   return true;
 }
@@ -63,7 +74,7 @@ void ThreadStoreWorker::run() {
       wake_.wait(lock, [&] { return stopping_ || !queues_.empty(); });
       // Stopping: what is still queued was asked to finish (stop discards otherwise).
       if (queues_.empty()) return;
-      take_next(queues_, next_queue_, queue, job);
+      take_next(queues_, next_queue_, since_background_, queue, job);
     }
     // A job reports its own failures (the engine's jobs catch and post them back).
     const bool more = store_.with_store(job);
@@ -97,7 +108,7 @@ void LoopStoreWorker::stop(bool finish) {
   // Here, on the loop, until every queued job (and what it still has to do) has run.
   Job job;
   std::uint64_t queue = 0;
-  while (finish && take_next(queues_, next_queue_, queue, job)) {
+  while (finish && take_next(queues_, next_queue_, since_background_, queue, job)) {
     if (store_.with_store(job)) put_back(queues_, queue, std::move(job));
   }
   stopped_ = true;
@@ -108,7 +119,7 @@ void LoopStoreWorker::run_one() {
   scheduled_ = false;
   Job job;
   std::uint64_t queue = 0;
-  if (stopped_ || !take_next(queues_, next_queue_, queue, job)) return;
+  if (stopped_ || !take_next(queues_, next_queue_, since_background_, queue, job)) return;
   const bool more = store_.with_store(job);
   if (more && !stopped_) put_back(queues_, queue, std::move(job));
   // One run per loop task, so the loop's other work (other nodes' traffic in the simulation) goes

@@ -12,6 +12,10 @@
 //   next job back by at most one run. Long work is done in runs of bounded size: a job that
 //   returns true has more to do and runs again, before the later jobs of its queue, once every
 //   other queue had its turn (a large merge is committed in slices this way).
+// - Queue kBackground (0) holds work nobody waits for (persisting acknowledgements, truncating
+//   the log): its jobs run when no other queue has one, or after every kBackgroundEvery runs of
+//   the others, so that they are never starved and never stand between a peer and its commit
+//   for long.
 // - A job runs with the store to itself (SharedStore::with_store); app threads' group commits go
 //   between jobs.
 // - stop(finish) ends the worker: with `finish`, after running every job already queued (a node
@@ -36,6 +40,8 @@ namespace crdt::sync {
 class StoreWorker {
  public:
   using Job = std::function<bool(persist::Store&)>;
+  static constexpr std::uint64_t kBackground = 0;
+  static constexpr unsigned kBackgroundEvery = 4;
 
   virtual ~StoreWorker() = default;
   virtual void submit(std::uint64_t queue, Job job) = 0;
@@ -60,7 +66,8 @@ class ThreadStoreWorker final : public StoreWorker {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::map<std::uint64_t, std::deque<Job>> queues_;
-  std::uint64_t next_queue_ = 0;  // served next: the first queue at or after this key
+  std::uint64_t next_queue_ = 1;  // served next: the first queue at or after this key
+  unsigned since_background_ = 0;
   bool stopping_ = false;
   std::thread thread_;
 };
@@ -81,7 +88,8 @@ class LoopStoreWorker final : public StoreWorker {
   EventLoop& loop_;
   persist::SharedStore& store_;
   std::map<std::uint64_t, std::deque<Job>> queues_;
-  std::uint64_t next_queue_ = 0;
+  std::uint64_t next_queue_ = 1;
+  unsigned since_background_ = 0;
   bool scheduled_ = false;
   bool stopped_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -1,6 +1,8 @@
 #include "sync_engine.hpp"
 
 #include <algorithm>
+#include <deque>
+#include <mutex>
 #include <random>
 #include <set>
 #include <stdexcept>
@@ -21,10 +23,14 @@ struct SyncEngine::Session {
   std::uint64_t last_heard_ms = 0;
   std::uint64_t last_ping_ms = 0;
   bool closing = false;
+  // A deltas message is being parsed off the loop; what the peer sent after it waits here.
+  bool parsing = false;
+  std::deque<Frame> held;
+  std::shared_ptr<QueuedMerge> queued_merge;  // the last one submitted
 };
 
 SyncEngine::SyncEngine(EventLoop& loop, Transport& transport, persist::SharedStore& store,
-                       NodeOptions options, StoreWorker* worker)
+                       NodeOptions options, StoreWorker* worker, EventLoop* decoder)
     : loop_(loop),
       transport_(transport),
       store_(store),
@@ -32,13 +38,14 @@ SyncEngine::SyncEngine(EventLoop& loop, Transport& transport, persist::SharedSto
       replica_(store),
       own_worker_(worker == nullptr ? std::make_unique<LoopStoreWorker>(loop, store) : nullptr),
       worker_(worker == nullptr ? own_worker_.get() : worker),
+      decoder_(decoder),
       subscriptions_(options_.callback_executor) {
   seed_ = options_.seed != 0 ? options_.seed : std::random_device{}();
-  const SyncSettings defaults;
-  slice_.max_items = defaults.merge_slice_items;
-  slice_.max_bytes = defaults.merge_slice_bytes;
+  settings_ = options_.sync;
+  slice_.max_items = settings_.merge_slice_items;
+  slice_.max_bytes = settings_.merge_slice_bytes;
   // A time bound depends on the machine: only where the work really runs beside the loop.
-  slice_.max_ms = worker == nullptr ? 0 : defaults.merge_slice_ms;
+  slice_.max_ms = worker == nullptr ? 0 : settings_.merge_slice_ms;
 }
 
 SyncEngine::~SyncEngine() {
@@ -185,9 +192,6 @@ void SyncEngine::on_established(std::uint64_t id) {
   log("session with " + session->link->peer_id().to_string() + " at " + session->link->remote() +
       " established (protocol " + std::to_string(session->link->version()) + ")");
   if (session->dialer) dialers_[*session->dialer].backoff.reset();
-  SyncSettings settings;
-  settings.window = options_.window;
-  settings.batch_bytes = options_.batch_bytes;
   SyncStart own{SyncStart::Mode::replica, options_.subscribe,
                 store_.with_store([](persist::Store& s) { return s.label(); })};
   PeerSync::Hooks hooks;
@@ -206,7 +210,7 @@ void SyncEngine::on_established(std::uint64_t id) {
   hooks.log = [this, id](const std::string& line) {
     log("session " + std::to_string(id) + ": " + line);
   };
-  session->sync = std::make_unique<PeerSync>(replica_, *session->link, std::move(own), settings,
+  session->sync = std::make_unique<PeerSync>(replica_, *session->link, std::move(own), settings_,
                                              std::move(hooks));
   // Follow the log first: "what this side held when the session began" must include writes made
   // since the last poll (by the app or another process).
@@ -214,40 +218,71 @@ void SyncEngine::on_established(std::uint64_t id) {
   session->sync->start(peer);
 }
 
+// A session's deltas messages waiting for the store worker. Messages that arrive before the worker
+// started on it join it (up to one slice), so a peer whose small updates queue up behind another
+// session's large merge gets them all committed in one transaction, not one per turn.
+struct SyncEngine::QueuedMerge {
+  std::mutex mutex;  // `started`, and the fields below until then
+  bool started = false;
+  std::vector<std::uint64_t> numbers;
+  std::vector<DeltaItem> items;
+  std::size_t bytes = 0;
+  // The worker's alone once started.
+  std::size_t next = 0;
+  MergeOutcome outcome;
+};
+
 void SyncEngine::submit_merge(std::uint64_t id, ReplicaId peer, std::uint64_t number,
                               std::vector<DeltaItem> items) {
-  struct Merge {
-    std::vector<DeltaItem> items;
-    std::size_t next = 0;
-    MergeOutcome outcome;
-  };
-  auto merge = std::make_shared<Merge>();
+  std::size_t bytes = 0;
+  for (const auto& item : items) bytes += item.delta.size();
+  Session* session = find(id);
+  if (session != nullptr && session->queued_merge) {
+    QueuedMerge& queued = *session->queued_merge;
+    std::lock_guard lock(queued.mutex);
+    if (!queued.started && queued.items.size() + items.size() <= slice_.max_items &&
+        queued.bytes + bytes <= slice_.max_bytes) {
+      queued.numbers.push_back(number);
+      queued.bytes += bytes;
+      for (auto& item : items) queued.items.push_back(std::move(item));
+      return;
+    }
+  }
+  auto merge = std::make_shared<QueuedMerge>();
+  merge->numbers.push_back(number);
   merge->items = std::move(items);
+  merge->bytes = bytes;
+  if (session != nullptr) session->queued_merge = merge;
   // Runs on the worker: only the store, the loop's post() and what it captured by value.
-  worker_->submit(id,
-                  [this, alive = alive_, merge, id, peer, number,
-                   slice = slice_](persist::Store& store) -> bool {
-                    try {
-                      merge->next = merge_slice(store, merge->items, merge->next, peer, slice,
-                                                merge->outcome);
-                    } catch (const std::exception& error) {
-                      loop_.post([this, alive, id, reason = std::string(error.what())] {
-                        if (*alive)
-                          close_session(id, "protocol error: could not merge deltas: " + reason);
-                      });
-                      return false;
-                    }
-                    if (merge->next < merge->items.size())
-                      return true;  // the rest after the others' turns
-                    loop_.post([this, alive, id, number, merge] {
-                      if (!*alive) return;
-                      Session* session = find(id);
-                      if (session != nullptr && !session->closing && session->sync) {
-                        session->sync->merged(number, merge->outcome);
-                      }
-                    });
-                    return false;
-                  });
+  worker_->submit(
+      id, [this, alive = alive_, merge, id, peer, slice = slice_](persist::Store& store) -> bool {
+        if (merge->next == 0) {
+          std::lock_guard lock(merge->mutex);
+          merge->started = true;
+        }
+        try {
+          merge->next = merge_slice(store, merge->items, merge->next, peer, slice, merge->outcome);
+        } catch (const std::exception& error) {
+          loop_.post([this, alive, id, reason = std::string(error.what())] {
+            if (*alive) close_session(id, "protocol error: could not merge deltas: " + reason);
+          });
+          return false;
+        }
+        if (merge->next < merge->items.size()) return true;  // the rest after the others' turns
+        loop_.post([this, alive, id, merge] {
+          if (!*alive) return;
+          Session* owner = find(id);
+          if (owner == nullptr) return;
+          if (owner->queued_merge == merge) owner->queued_merge.reset();
+          // Acknowledged in order; the outcome (counted once) goes with the last.
+          for (std::size_t i = 0; i < merge->numbers.size(); ++i) {
+            if (owner->closing || !owner->sync) return;
+            owner->sync->merged(merge->numbers[i],
+                                i + 1 == merge->numbers.size() ? merge->outcome : MergeOutcome{});
+          }
+        });
+        return false;
+      });
 }
 
 void SyncEngine::persist_ack(Session& session, bool now) {
@@ -279,8 +314,55 @@ void SyncEngine::on_message(std::uint64_t id, Frame message) {
   Session* session = find(id);
   if (session == nullptr || session->closing || !session->sync) return;
   session->last_heard_ms = loop_.now_ms();
-  if (auto error = session->sync->on_message(message)) {
-    close_session(id, "protocol error: " + *error);
+  if (session->parsing) {
+    // An honest peer keeps to its window: a few deltas messages and their small neighbours.
+    if (session->held.size() >= settings_.max_pending_merges) {
+      close_session(id, "protocol error: more than " +
+                            std::to_string(settings_.max_pending_merges) +
+                            " messages behind one being parsed");
+      return;
+    }
+    session->held.push_back(std::move(message));
+    return;
+  }
+  deliver(*session, std::move(message));
+}
+
+void SyncEngine::deliver(Session& session, Frame message) {
+  if (decoder_ != nullptr && message.kind == MessageKind::deltas &&
+      message.payload.size() >= settings_.offload_parse_bytes) {
+    session.parsing = true;
+    // Runs on the decoder: only what it captured by value, and the loop's post().
+    decoder_->post([&loop = loop_, this, alive = alive_, id = session.id,
+                    payload = std::move(message.payload), limits = session.sync->limits()] {
+      auto parsed = std::make_shared<DeltasMessage>();
+      auto error = parse(payload, *parsed, limits);
+      loop.post([this, alive, id, parsed, error = std::move(error)] {
+        if (*alive) on_parsed(id, std::move(*parsed), error);
+      });
+    });
+    return;
+  }
+  if (auto error = session.sync->on_message(message)) {
+    close_session(session.id, "protocol error: " + *error);
+  }
+}
+
+void SyncEngine::on_parsed(std::uint64_t id, DeltasMessage deltas,
+                           std::optional<PayloadError> error) {
+  Session* session = find(id);
+  if (session == nullptr || session->closing || !session->sync) return;
+  session->parsing = false;
+  const auto failure = error ? std::optional<std::string>("malformed deltas: " + error->message)
+                             : session->sync->on_deltas(std::move(deltas));
+  if (failure) {
+    close_session(id, "protocol error: " + *failure);
+    return;
+  }
+  while (!session->parsing && !session->closing && !session->held.empty()) {
+    Frame next = std::move(session->held.front());
+    session->held.pop_front();
+    deliver(*session, std::move(next));
   }
 }
 
@@ -355,7 +437,7 @@ void SyncEngine::tick() {
   if (!running_) return;
   const std::uint64_t now = loop_.now_ms();
   std::vector<std::pair<std::uint64_t, std::string>> to_close;
-  std::vector<std::pair<ReplicaId, std::uint64_t>> acks;
+  std::vector<persist::Acknowledgement> acks;
   // Skipped ranges are announced about once a second (kTicksPerPosition ticks).
   constexpr std::uint64_t kTicksPerPosition = 10;
   const bool position_tick = ++ticks_ % kTicksPerPosition == 0;
@@ -384,19 +466,22 @@ void SyncEngine::tick() {
     if (session->sync && session->link->established()) {
       if (position_tick) session->sync->flush_position();
       if (const auto seq = session->sync->ack_to_persist()) {
-        acks.emplace_back(session->link->peer_id(), *seq);
+        acks.push_back({session->link->peer_id(), *seq});
       }
     }
   }
   for (const auto& [id, reason] : to_close) close_session(id, reason);
   if (!acks.empty()) {
-    // Every session's acknowledgement in one transaction (one fsync), off the loop; queue 0 is no
-    // session's (their ids start at 1).
-    worker_->submit(0, [this, alive = alive_, acks = std::move(acks)](persist::Store& s) {
+    // Every session's acknowledgement in one transaction (one fsync), off the loop, as background
+    // work (session ids start at 1). The truncation they allow runs in steps (more: true).
+    worker_->submit(StoreWorker::kBackground, [this, alive = alive_, acks = std::move(acks),
+                                               step = settings_.truncate_step,
+                                               recorded = false](persist::Store& s) mutable {
       try {
-        s.batch([&](persist::Batch&) {
-          for (const auto& [peer, seq] : acks) s.replication().acknowledge(peer, seq);
-        });
+        const std::size_t dropped =
+            recorded ? s.replication().truncate_log(step) : s.replication().acknowledge(acks, step);
+        recorded = true;
+        return dropped >= step;
       } catch (const std::exception& error) {
         loop_.post([this, alive, reason = std::string(error.what())] {
           if (*alive) log("could not persist acknowledgements: " + reason);

@@ -39,9 +39,12 @@ class SyncEngine {
  public:
   // Store work runs on `worker` (a ThreadStoreWorker in production; it must outlive the engine),
   // or, when none is given, on the loop itself, one job per loop task: deterministic, for the
-  // simulation and the engine's tests.
+  // simulation and the engine's tests. Large deltas messages are parsed by tasks posted to
+  // `decoder` (a loop of its own in production, so that inflating a peer's megabyte never holds
+  // up the others' small messages; it must outlive the engine's posted tasks), or on the loop
+  // when none is given. A session's messages are handled in the order they came either way.
   SyncEngine(EventLoop& loop, Transport& transport, persist::SharedStore& store,
-             NodeOptions options, StoreWorker* worker = nullptr);
+             NodeOptions options, StoreWorker* worker = nullptr, EventLoop* decoder = nullptr);
   ~SyncEngine();
   SyncEngine(const SyncEngine&) = delete;
   SyncEngine& operator=(const SyncEngine&) = delete;
@@ -74,6 +77,7 @@ class SyncEngine {
 
  private:
   struct Session;
+  struct QueuedMerge;
   struct Dialer {
     Address address;
     Backoff backoff;
@@ -90,6 +94,9 @@ class SyncEngine {
                              std::optional<std::size_t> dialer);
   void on_established(std::uint64_t id);
   void on_message(std::uint64_t id, Frame message);
+  // Hands a message to the session's PeerSync, or a large deltas message to the decoder first.
+  void deliver(Session& session, Frame message);
+  void on_parsed(std::uint64_t id, DeltasMessage deltas, std::optional<PayloadError> error);
   void on_closed(std::uint64_t id, const std::string& reason);
   void close_session(std::uint64_t id, const std::string& reason);
   // Merges a session's deltas message on the store worker, in slices; answers PeerSync::merged.
@@ -110,6 +117,8 @@ class SyncEngine {
   LocalReplica replica_;
   std::unique_ptr<StoreWorker> own_worker_;
   StoreWorker* worker_;
+  EventLoop* decoder_;
+  SyncSettings settings_;
   MergeSlice slice_;
   SubscriptionRegistry subscriptions_;
   std::vector<Address> bound_;

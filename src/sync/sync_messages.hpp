@@ -29,20 +29,11 @@
 #include <vector>
 
 #include "crdt/sync/bytes.hpp"
+#include "crdt/sync/limits.hpp"
 #include "frame.hpp"
 #include "payload_codec.hpp"
 
 namespace crdt::sync {
-
-struct MessageLimits {
-  std::size_t max_items = std::size_t{1} << 20;  // entries or nodes in one message
-  std::size_t max_id_bytes = 4096;               // a document id or a prefix
-  std::size_t max_type_bytes = 256;
-  std::size_t max_label_bytes = 1024;
-  std::size_t max_delta_bytes = std::size_t{256} << 20;
-  std::size_t max_prefixes = 1024;
-  std::size_t max_message_bytes = std::size_t{256} << 20;  // a deltas body, once inflated
-};
 
 // Bodies of at least this many bytes are sent compressed when that gains.
 inline constexpr std::size_t kDeflateThreshold = 512;

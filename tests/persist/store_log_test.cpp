@@ -248,3 +248,36 @@ TEST_CASE("Store: hints are kept per target until dropped", "[persist][hints]") 
   CHECK(store.replication().hints_for(crdt::ReplicaId(78)).size() == 1);
   CHECK(store.status().hints == 2);
 }
+
+TEST_CASE("Store: many peers' acknowledgements at once, and truncation in bounded steps",
+          "[persist][log]") {
+  TempDir dir;
+  Options options = test_options();
+  options.fold_max_deltas = 0;  // nothing stays pending
+  Store store = Store::open(dir.file("a.db"), options);
+  for (int i = 0; i < 10; ++i) add(store, named("doc", i), "x");
+  const crdt::ReplicaId a(101), b(102), c(103);
+  const std::vector<crdt::persist::Acknowledgement> first{{a, 7}, {b, 9}, {c, 8}};
+  // The least acknowledged (7) bounds it; three per step.
+  CHECK(store.replication().acknowledge(first, 3) == 3);
+  CHECK(seqs(store.replication().deltas_since(0)) ==
+        std::vector<std::uint64_t>{4, 5, 6, 7, 8, 9, 10});
+  CHECK(store.status().truncated_through == 3);
+  CHECK(store.replication().truncate_log(3) == 3);
+  CHECK(store.replication().truncate_log(3) == 1);  // fewer than a step: done
+  CHECK(store.replication().truncate_log(3) == 0);
+  CHECK(seqs(store.replication().deltas_since(0)) == std::vector<std::uint64_t>{8, 9, 10});
+  CHECK(store.status().truncated_through == 7);
+  const auto peers = store.replication().peers();
+  REQUIRE(peers.size() == 3);
+  CHECK(peers[0].acknowledged == 7);
+  CHECK(peers[1].acknowledged == 9);
+  CHECK(peers[2].acknowledged == 8);
+  // Never backwards, and one transaction for all of them.
+  const std::vector<crdt::persist::Acknowledgement> second{{a, 10}, {b, 2}};
+  CHECK(store.replication().acknowledge(second, 100) == 1);  // 8: c's, the least now
+  CHECK(store.replication().peers()[1].acknowledged == 9);
+  CHECK(store.replication().acknowledge(std::vector<crdt::persist::Acknowledgement>{{c, 10}},
+                                        100) == 1);  // b's 9 bounds it now
+  CHECK(seqs(store.replication().deltas_since(0)) == std::vector<std::uint64_t>{10});
+}

@@ -465,7 +465,7 @@ TEST_CASE("engine: a peer that stops reading is disconnected, others are served"
   Cluster cluster;
   NodeOptions options;
   options.max_send_queue = 64 * 1024;
-  options.batch_bytes = 8 * 1024;  // messages well below the queue bound
+  options.sync.batch_bytes = 8 * 1024;  // messages well below the queue bound
   options.idle_timeout = std::chrono::milliseconds(1000);
   auto& hub = cluster.node("hub", {}, options);
   auto& slow = cluster.node("slow", {"hub"});

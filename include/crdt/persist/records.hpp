@@ -36,6 +36,12 @@ struct LogSpan {
   std::uint64_t bytes = 0;
 };
 
+// What one peer confirmed it holds: every local entry up to `seq`.
+struct Acknowledgement {
+  ReplicaId peer;
+  std::uint64_t seq = 0;
+};
+
 struct PeerInfo {
   ReplicaId id;
   std::uint64_t acknowledged = 0;  // highest local seq the peer has confirmed

@@ -79,10 +79,17 @@ class Replication {
   // Records that `peer` has every entry up to `seq` (never moves backwards), then truncates the
   // log if Options::truncate_on_acknowledge.
   virtual void acknowledge(ReplicaId peer, std::uint64_t seq) = 0;
+  // Several peers' acknowledgements in one transaction: what a node with many sessions persists
+  // now and then. Then, if Options::truncate_on_acknowledge, drops at most `max_dropped` entries
+  // and returns how many it dropped; as many as `max_dropped` means there may be more, for
+  // truncate_log(max_dropped) (a long truncation in steps of bounded time).
+  virtual std::size_t acknowledge(std::span<const Acknowledgement> acks,
+                                  std::size_t max_dropped) = 0;
   virtual std::vector<PeerInfo> peers() = 0;
   virtual void forget_peer(ReplicaId peer) = 0;
-  // Returns how many entries were dropped (see the contract above).
-  virtual std::size_t truncate_log() = 0;
+  // Drops what the contract above allows, the oldest first, at most `max_entries`; returns how
+  // many entries were dropped.
+  virtual std::size_t truncate_log(std::size_t max_entries = SIZE_MAX) = 0;
   virtual std::size_t compact_log() = 0;
 
   // --- Hints (writes held for an unreachable replica) -------------------------------------------

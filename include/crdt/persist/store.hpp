@@ -183,9 +183,10 @@ class Store : private Replication {
   std::vector<LogEntry> deltas_since(std::uint64_t after, std::size_t limit = 1000) override;
   LogSpan log_span(std::uint64_t after) override;
   void acknowledge(ReplicaId peer, std::uint64_t seq) override;
+  std::size_t acknowledge(std::span<const Acknowledgement> acks, std::size_t max_dropped) override;
   std::vector<PeerInfo> peers() override;
   void forget_peer(ReplicaId peer) override;
-  std::size_t truncate_log() override;
+  std::size_t truncate_log(std::size_t max_entries = SIZE_MAX) override;
   std::size_t compact_log() override;
   std::uint64_t add_hint(ReplicaId target, std::string_view doc, std::string_view type,
                          std::span<const std::uint8_t> delta) override;

@@ -16,6 +16,7 @@
 #include "crdt/sync/address.hpp"
 #include "crdt/sync/bytes.hpp"
 #include "crdt/sync/limits.hpp"
+#include "crdt/sync/sync_settings.hpp"
 
 namespace crdt::sync {
 
@@ -30,8 +31,8 @@ struct NodeOptions {
 
   std::size_t max_frame_size = kDefaultMaxFrameSize;
   std::size_t max_send_queue = std::size_t{64} << 20;  // per connection, then it is closed
-  std::size_t window = 4;                              // deltas messages unacknowledged
-  std::size_t batch_bytes = std::size_t{1} << 20;      // delta bytes per message, about
+  // The protocol's knobs (window, batch sizes, merge slices, message limits).
+  SyncSettings sync;
 
   // How often the delta log is checked for writes made by other processes (e.g. the `crdt`
   // command on the same file); writes through the node are pushed at once.

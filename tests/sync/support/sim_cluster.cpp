@@ -163,6 +163,9 @@ struct SimNode {
   std::unique_ptr<SyncEngine> engine;
   std::uint64_t restart_at = 0;  // while down
   LogPolicy log_policy;
+  // Deltas messages parsed by a later loop task (as a node's decoder thread does), so that
+  // what a peer sends meanwhile waits behind them: half the nodes.
+  bool deferred_parse = false;
   bool up() const { return engine != nullptr; }
 };
 
@@ -250,9 +253,11 @@ void Cluster::start(SimNode& node) {
   engine_options.reconnect_min = std::chrono::milliseconds(20);
   engine_options.reconnect_max = std::chrono::milliseconds(400);
   engine_options.seed = draw(1, ~std::uint64_t{0});
-  engine_options.batch_bytes = 512;  // small batches: more messages, more interleavings
+  engine_options.sync.batch_bytes = 512;  // small batches: more messages, more interleavings
+  if (node.deferred_parse) engine_options.sync.offload_parse_bytes = 0;
   node.engine = std::make_unique<SyncEngine>(node.host->loop(), node.host->transport(), *node.store,
-                                             std::move(engine_options));
+                                             std::move(engine_options), nullptr,
+                                             node.deferred_parse ? &node.host->loop() : nullptr);
   node.engine->start();
 }
 
@@ -786,6 +791,7 @@ ScheduleResult Cluster::run() {
       node.log_policy.truncate_on_acknowledge = log_chance(0.7);
     }
   }
+  for (auto& node : nodes_) node.deferred_parse = log_chance(0.5);
   for (auto& node : nodes_) start(node);
 
   SimFaults faults;
