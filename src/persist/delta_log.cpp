@@ -62,6 +62,22 @@ LogSpan Store::log_span(std::uint64_t after) {
   return out;
 }
 
+LogBounds Store::log_bounds() {
+  Impl& impl = *impl_;
+  auto& conn = impl.connection();
+  LogBounds out;
+  ReadScope scope(impl);
+  {
+    auto row =
+        conn.cached("SELECT coalesce(max(seq), 0) FROM sqlite_sequence WHERE name = 'delta_log'");
+    if (row->step()) out.last_seq = row->uint64(0);
+  }
+  out.truncated_through =
+      static_cast<std::uint64_t>(schema::get_int(conn, "truncated_through").value_or(0));
+  scope.commit();
+  return out;
+}
+
 void Store::acknowledge(ReplicaId peer, std::uint64_t seq) {
   const Acknowledgement one{peer, seq};
   acknowledge(std::span<const Acknowledgement>(&one, 1), SIZE_MAX);

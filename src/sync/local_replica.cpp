@@ -32,7 +32,7 @@ persist::Store open_reader(persist::SharedStore& store) {
 LocalReplica::LocalReplica(persist::SharedStore& store, std::size_t cache_bytes)
     : store_(store), reader_(open_reader(store)), cache_bytes_(cache_bytes) {
   id_ = store_.with_store([](persist::Store& s) { return s.replica(); });
-  head_ = reader_.status().last_seq;
+  head_ = reader_.replication().log_bounds().last_seq;
   cache_floor_ = head_;
 }
 
@@ -160,10 +160,12 @@ std::size_t merge_slice(persist::Store& store, const std::vector<DeltaItem>& ite
     std::size_t bytes = 0;
     for (; index < items.size(); ++index) {
       if (index > next) {
-        if (index - next >= slice.max_items || bytes >= slice.max_bytes) break;
-        if (slice.max_ms > 0 && Clock::now() - started >= std::chrono::milliseconds(slice.max_ms)) {
-          break;
-        }
+        const auto past = [&](std::size_t factor) {
+          return index - next >= slice.max_items * factor || bytes >= slice.max_bytes * factor ||
+                 (slice.max_ms > 0 &&
+                  Clock::now() - started >= std::chrono::milliseconds(slice.max_ms * factor));
+        };
+        if (past(1) && (!slice.contended || slice.contended() || past(slice.alone_factor))) break;
       }
       const DeltaItem& item = items[index];
       bytes += item.delta.size();
@@ -191,11 +193,10 @@ std::size_t merge_slice(persist::Store& store, const std::vector<DeltaItem>& ite
 ReplicaReader::ResumePoint LocalReplica::resume_point(ReplicaId peer) {
   ResumePoint out;
   read([&](persist::Store& s) {
-    const persist::Status status = s.status();  // holds the peers too: one read of both
-    for (const auto& info : status.peers) {
+    for (const auto& info : s.replication().peers()) {
       if (info.id == peer) out.acknowledged = info.acknowledged;
     }
-    out.truncated_through = status.truncated_through;
+    out.truncated_through = s.replication().log_bounds().truncated_through;
   });
   return out;
 }

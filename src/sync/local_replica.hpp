@@ -38,6 +38,11 @@ struct MergeSlice {
   std::size_t max_items = 512;
   std::size_t max_bytes = std::size_t{256} << 10;
   std::uint32_t max_ms = 0;
+  // When given, the bounds above hold only while it answers true (someone else waits for the
+  // store: checked between items); alone, a slice may grow `alone_factor` times larger, so that a
+  // single peer's catch-up is not cut into many transactions for nobody's benefit.
+  std::function<bool()> contended;
+  std::size_t alone_factor = 1;
 };
 
 // Merges items[next...] from a peer into `store` in one transaction, as far as `slice` allows,

@@ -39,6 +39,14 @@ void put_back(Queues& queues, std::uint64_t queue, StoreWorker::Job job) {
   queues[queue].push_front(std::move(job));
 }
 
+// Whether a session other than `running` has a job queued (background work does not count).
+bool waiting_besides(const Queues& queues, std::uint64_t running) {
+  for (const auto& [queue, jobs] : queues) {
+    if (queue != StoreWorker::kBackground && queue != running) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 ThreadStoreWorker::ThreadStoreWorker(persist::SharedStore& store)
@@ -51,6 +59,7 @@ void ThreadStoreWorker::submit(std::uint64_t queue, Job job) {
     std::lock_guard lock(mutex_);
     if (stopping_) return;
     queues_[queue].push_back(std::move(job));
+    note_waiting();
   }
   wake_.notify_one();
 }
@@ -65,6 +74,10 @@ void ThreadStoreWorker::stop(bool finish) {
   if (thread_.joinable()) thread_.join();
 }
 
+void ThreadStoreWorker::note_waiting() {
+  others_waiting_.store(waiting_besides(queues_, running_), std::memory_order_relaxed);
+}
+
 void ThreadStoreWorker::run() {
   for (;;) {
     Job job;
@@ -75,6 +88,8 @@ void ThreadStoreWorker::run() {
       // Stopping: what is still queued was asked to finish (stop discards otherwise).
       if (queues_.empty()) return;
       take_next(queues_, next_queue_, since_background_, queue, job);
+      running_ = queue;
+      note_waiting();
     }
     // A job reports its own failures (the engine's jobs catch and post them back).
     const bool more = store_.with_store(job);
@@ -115,11 +130,14 @@ void LoopStoreWorker::stop(bool finish) {
   queues_.clear();
 }
 
+bool LoopStoreWorker::others_waiting() const { return waiting_besides(queues_, running_); }
+
 void LoopStoreWorker::run_one() {
   scheduled_ = false;
   Job job;
   std::uint64_t queue = 0;
   if (stopped_ || !take_next(queues_, next_queue_, since_background_, queue, job)) return;
+  running_ = queue;
   const bool more = store_.with_store(job);
   if (more && !stopped_) put_back(queues_, queue, std::move(job));
   // One run per loop task, so the loop's other work (other nodes' traffic in the simulation) goes

@@ -24,6 +24,7 @@
 //   touch what is gone: the submitter guards its callbacks (SyncEngine uses a liveness flag).
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -46,6 +47,9 @@ class StoreWorker {
   virtual ~StoreWorker() = default;
   virtual void submit(std::uint64_t queue, Job job) = 0;
   virtual void stop(bool finish) = 0;
+  // For the job running now (callable from it): whether a job of another session's queue waits,
+  // so that a long one may end its run early and let it in.
+  virtual bool others_waiting() const = 0;
 };
 
 // Runs the jobs on a thread of its own: production.
@@ -58,9 +62,11 @@ class ThreadStoreWorker final : public StoreWorker {
 
   void submit(std::uint64_t queue, Job job) override;
   void stop(bool finish) override;
+  bool others_waiting() const override { return others_waiting_.load(std::memory_order_relaxed); }
 
  private:
   void run();
+  void note_waiting();  // under mutex_
 
   persist::SharedStore& store_;
   std::mutex mutex_;
@@ -68,6 +74,8 @@ class ThreadStoreWorker final : public StoreWorker {
   std::map<std::uint64_t, std::deque<Job>> queues_;
   std::uint64_t next_queue_ = 1;  // served next: the first queue at or after this key
   unsigned since_background_ = 0;
+  std::uint64_t running_ = kBackground;  // the queue whose job runs now
+  std::atomic<bool> others_waiting_{false};
   bool stopping_ = false;
   std::thread thread_;
 };
@@ -81,6 +89,7 @@ class LoopStoreWorker final : public StoreWorker {
 
   void submit(std::uint64_t queue, Job job) override;
   void stop(bool finish) override;
+  bool others_waiting() const override;
 
  private:
   void run_one();
@@ -90,6 +99,7 @@ class LoopStoreWorker final : public StoreWorker {
   std::map<std::uint64_t, std::deque<Job>> queues_;
   std::uint64_t next_queue_ = 1;
   unsigned since_background_ = 0;
+  std::uint64_t running_ = kBackground;
   bool scheduled_ = false;
   bool stopped_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -46,6 +46,8 @@ SyncEngine::SyncEngine(EventLoop& loop, Transport& transport, persist::SharedSto
   slice_.max_bytes = settings_.merge_slice_bytes;
   // A time bound depends on the machine: only where the work really runs beside the loop.
   slice_.max_ms = worker == nullptr ? 0 : settings_.merge_slice_ms;
+  slice_.alone_factor = settings_.merge_slice_alone;
+  slice_.contended = [worker = worker_] { return worker->others_waiting(); };
 }
 
 SyncEngine::~SyncEngine() {

@@ -36,6 +36,13 @@ struct LogSpan {
   std::uint64_t bytes = 0;
 };
 
+// Where the delta log stands: its last seq ever written (0: none) and the highest seq truncation
+// dropped (entries at or below it may be gone).
+struct LogBounds {
+  std::uint64_t last_seq = 0;
+  std::uint64_t truncated_through = 0;
+};
+
 // What one peer confirmed it holds: every local entry up to `seq`.
 struct Acknowledgement {
   ReplicaId peer;

@@ -76,6 +76,8 @@ class Replication {
   virtual std::vector<LogEntry> deltas_since(std::uint64_t after, std::size_t limit = 1000) = 0;
   // How many entries with seq > `after` the log holds, and their delta bytes.
   virtual LogSpan log_span(std::uint64_t after) = 0;
+  // Where the log stands, without scanning it (status() counts every table).
+  virtual LogBounds log_bounds() = 0;
   // Records that `peer` has every entry up to `seq` (never moves backwards), then truncates the
   // log if Options::truncate_on_acknowledge.
   virtual void acknowledge(ReplicaId peer, std::uint64_t seq) = 0;

@@ -182,6 +182,7 @@ class Store : private Replication {
   std::optional<RemovalRecord> removal_record(std::string_view doc) override;
   std::vector<LogEntry> deltas_since(std::uint64_t after, std::size_t limit = 1000) override;
   LogSpan log_span(std::uint64_t after) override;
+  LogBounds log_bounds() override;
   void acknowledge(ReplicaId peer, std::uint64_t seq) override;
   std::size_t acknowledge(std::span<const Acknowledgement> acks, std::size_t max_dropped) override;
   std::vector<PeerInfo> peers() override;

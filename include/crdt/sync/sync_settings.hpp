@@ -32,6 +32,9 @@ struct SyncSettings {
   std::size_t merge_slice_items = 512;
   std::size_t merge_slice_bytes = std::size_t{32} << 10;
   std::uint32_t merge_slice_ms = 2;
+  // While no other session waits for the store, a slice may grow this many times larger (one
+  // peer's catch-up is not cut into many transactions for nobody's benefit).
+  std::size_t merge_slice_alone = 16;
   // Deltas messages received and not yet merged that a peer may have outstanding; more is a
   // protocol error (an honest peer keeps to its window), so a peer cannot queue unbounded work.
   std::size_t max_pending_merges = 64;
