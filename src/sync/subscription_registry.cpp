@@ -1,5 +1,7 @@
 #include "subscription_registry.hpp"
 
+#include <cstdint>
+#include <optional>
 #include <utility>
 
 namespace crdt::sync {
@@ -9,7 +11,26 @@ SubscriptionRegistry::SubscriptionRegistry(Dispatcher dispatcher)
   if (!dispatcher_) dispatcher_ = [](std::function<void()> fn) { fn(); };
 }
 
-bool SubscriptionRegistry::watched(const std::string& doc) const {
+namespace {
+
+// `before` joined with a document's new log entries; nullopt when they cannot simply be joined
+// (no state to start from, an entry of another type, a delta that does not decode).
+std::optional<DocumentState> joined(const DocumentState& before,
+                                    const std::vector<const persist::LogEntry*>& entries) {
+  if (!before) return std::nullopt;
+  std::unique_ptr<persist::AnyDocument> state;
+  for (const auto* entry : entries) {
+    if (entry->type != before->type().tag()) return std::nullopt;
+    if (!state) state = before->clone();
+    std::string error;
+    if (!state->merge_frame(entry->delta, SIZE_MAX, error)) return std::nullopt;
+  }
+  return DocumentState(std::move(state));
+}
+
+}  // namespace
+
+bool SubscriptionRegistry::watched(std::string_view doc) const {
   for (const auto& [id, subscription] : subscriptions_) {
     if (doc.starts_with(subscription.prefix)) return true;
   }
@@ -45,21 +66,33 @@ void SubscriptionRegistry::remove(std::uint64_t id) {
   }
 }
 
-void SubscriptionRegistry::changed(LocalReplica& replica,
-                                   const std::vector<std::string>& documents) {
+void SubscriptionRegistry::changed(LocalReplica& replica, const std::vector<LogEntryRef>& entries) {
   if (subscriptions_.empty()) return;
-  for (const auto& doc : documents) {
-    if (!watched(doc)) continue;
-    DocumentState after(
-        replica.read([&](persist::Store& s) { return s.replication().read_any(doc); }));
+  std::vector<std::string_view> order;
+  std::map<std::string_view, std::vector<const persist::LogEntry*>> by_document;
+  for (const auto& entry : entries) {
+    if (!watched(entry->document)) continue;
+    auto [it, inserted] = by_document.try_emplace(entry->document);
+    if (inserted) order.push_back(entry->document);
+    it->second.push_back(entry.get());
+  }
+  for (const std::string_view id : order) {
+    const std::string doc(id);
     DocumentState before;
     if (auto it = states_.find(doc); it != states_.end()) before = it->second;
+    DocumentState after;
+    if (auto state = joined(before, by_document[id])) {
+      after = std::move(*state);
+    } else {
+      after = DocumentState(
+          replica.read([&](persist::Store& s) { return s.replication().read_any(doc); }));
+    }
     if (after) {
       states_[doc] = after;
     } else {
       states_.erase(doc);
     }
-    for (const auto& [id, subscription] : subscriptions_) {
+    for (const auto& [sub_id, subscription] : subscriptions_) {
       if (!doc.starts_with(subscription.prefix)) continue;
       dispatcher_(
           [callback = subscription.callback, doc, before, after] { callback(doc, before, after); });

@@ -8,6 +8,11 @@
 // the documents that exist then, and kept up to date afterwards, so memory grows with the
 // documents under subscribed prefixes (one copy each, shared by every subscription).
 //
+// The state after a change is the state before joined with the change's log entries (what the
+// log holds is exactly what was joined into the document), so a large document is not read and
+// decoded whole for every small change; a document whose entries are of another type (a removal
+// record, a type conflict) or that the registry has no state for is read from the store.
+//
 // Runs on the engine's loop; callbacks are handed to the dispatcher, which runs them where the app
 // asked (the loop thread by default). States are passed as shared_ptr so a dispatcher may keep
 // them past the call.
@@ -18,6 +23,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "crdt/persist/document_type.hpp"
@@ -41,8 +47,9 @@ class SubscriptionRegistry {
   void remove(std::uint64_t id);
   bool empty() const { return subscriptions_.empty() && conflict_listeners_.empty(); }
 
-  // The documents changed (each once, in order): calls the matching subscriptions.
-  void changed(LocalReplica& replica, const std::vector<std::string>& documents);
+  // New log entries (oldest first): calls the subscriptions matching the documents they changed,
+  // each document once, in the order of its first entry.
+  void changed(LocalReplica& replica, const std::vector<LogEntryRef>& entries);
   void conflict(const std::string& doc, const std::string& type);
 
  private:
@@ -50,7 +57,7 @@ class SubscriptionRegistry {
     std::string prefix;
     ChangeCallback callback;
   };
-  bool watched(const std::string& doc) const;
+  bool watched(std::string_view doc) const;
 
   Dispatcher dispatcher_;
   std::uint64_t next_id_ = 1;

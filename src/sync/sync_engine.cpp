@@ -4,7 +4,6 @@
 #include <deque>
 #include <mutex>
 #include <random>
-#include <set>
 #include <stdexcept>
 #include <utility>
 
@@ -416,14 +415,7 @@ void SyncEngine::poll_log() {
   } catch (const std::exception& error) {
     log(std::string("cannot read the delta log: ") + error.what());
   }
-  if (!fresh.empty()) {
-    std::vector<std::string> documents;
-    std::set<std::string_view> seen;
-    for (const auto& entry : fresh) {
-      if (seen.insert(entry->document).second) documents.push_back(entry->document);
-    }
-    subscriptions_.changed(replica_, documents);
-  }
+  subscriptions_.changed(replica_, fresh);
   for (auto& [id, session] : sessions_) {
     if (session->sync && !session->closing && session->sync->peer_start() != nullptr) {
       session->sync->pump();

@@ -2,6 +2,7 @@
 // MACs, the protocol), deterministic timing.
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -458,6 +459,50 @@ TEST_CASE("engine: subscribers hear local and remote changes", "[sync][engine]")
   device.add("cart", "eggs");
   cluster.run(200);
   CHECK(heard == std::vector<std::string>{"cart created", "cart changed"});
+}
+
+TEST_CASE("engine: the states subscribers are given are the states the store reads",
+          "[sync][engine]") {
+  Cluster cluster;
+  auto& hub = cluster.node("hub");
+  auto& device = cluster.node("device", {"hub"});
+  std::map<std::string, DocumentState> heard;
+  device.engine->subscriptions().add(device.engine->replica(), "",
+                                     [&](const std::string& doc, const DocumentState&,
+                                         const DocumentState& after) { heard[doc] = after; });
+  const auto check = [&](const std::string& when) {
+    for (const std::string doc : {"a", "b", "c", "mixed"}) {
+      auto read = device.store->with_store(
+          [&](persist::Store& s) { return s.replication().read_any(doc); });
+      INFO(when << ": " << doc);
+      REQUIRE(heard.count(doc) == 1);
+      REQUIRE(bool(heard[doc]) == bool(read));
+      if (read) CHECK(heard[doc]->same_state(*read));
+    }
+  };
+  // Many small changes from both sides, several per poll, joined into the states heard before.
+  for (int round = 0; round < 20; ++round) {
+    hub.add("a", numbered("h", round));
+    device.add("a", numbered("d", round));
+    hub.add(round % 2 == 0 ? "b" : "c", numbered("x", round));
+    if (round % 3 == 0) device.add("c", numbered("y", round));
+    if (round == 0) {  // one id created as two types at once: a type conflict
+      hub.add("mixed", "a set");
+      device.increment("mixed");
+    }
+    cluster.run(round % 4 == 0 ? 5 : 300);
+  }
+  cluster.run();
+  check("after the updates and a type conflict");
+  CHECK(heard["mixed"]->type().tag() == "orset<string>");  // the smaller tag is the document
+  // A removal: read whole, not joined.
+  hub.store->with_store([](persist::Store& s) { s.remove("b"); });
+  hub.engine->log_advanced();
+  cluster.run();
+  check("after a removal");
+  hub.add("b", "again");
+  cluster.run();
+  check("after the removed document came back");
 }
 
 TEST_CASE("engine: a peer that stops reading is disconnected, others are served",
