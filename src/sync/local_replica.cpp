@@ -27,10 +27,110 @@ persist::Store open_reader(persist::SharedStore& store) {
   });
 }
 
+// The name of the type whose states a log or digest type tag holds: a removal record's baseline
+// is a state of the document's type.
+std::string_view state_type_name(std::string_view tag) {
+  return tag.starts_with(persist::kRemovalTypePrefix)
+             ? tag.substr(persist::kRemovalTypePrefix.size())
+             : tag;
+}
+
+// The causal context of document `id`'s state of `type` (its own, a conflict state's, or its
+// removal record's baseline) as `s` holds it.
+VersionVector context_in(persist::Store& s, const std::string& id, const std::string& type,
+                         const persist::DocumentType* doc_type) {
+  auto info = s.info(id, true);
+  if (info && info->type == type) return s.context(id);
+  std::optional<Bytes> frame;
+  if (std::string_view(type).starts_with(persist::kRemovalTypePrefix)) {
+    auto record = s.replication().removal_record(id);
+    if (record) frame = std::move(record->baseline);
+  } else {
+    frame = s.replication().conflict_state(id, type);
+  }
+  if (!frame || doc_type == nullptr) return {};
+  std::string error;
+  auto state = doc_type->decode(*frame, SIZE_MAX, error);
+  return state ? state->context() : VersionVector{};
+}
+
+// Document `id`'s digest parts as `s` holds it: its type's, each conflict state's, its removal
+// record's (state a peer must learn too). A type `resolve` does not know hashes what can be read
+// without it, or, when `strict`, makes the answer nullopt.
+std::optional<std::vector<DigestIndex::Part>> parts_in(
+    persist::Store& s, const std::string& id, const std::string& type,
+    const std::vector<std::string>& conflict_types,
+    const std::function<const persist::DocumentType*(const std::string&)>& resolve, bool strict) {
+  std::vector<DigestIndex::Part> parts;
+  const auto add = [&](const std::string& tag) {
+    const persist::DocumentType* doc_type = resolve(tag);
+    if (doc_type == nullptr && strict) return false;
+    parts.push_back({tag, DigestIndex::hash_of(
+                              id, tag, serialization::encode(context_in(s, id, tag, doc_type)))});
+    return true;
+  };
+  if (!add(type)) return std::nullopt;
+  for (const auto& other : conflict_types) {
+    if (!add(other)) return std::nullopt;
+  }
+  if (const auto removal = s.replication().removal_record(id)) {
+    if (!add(std::string(persist::kRemovalTypePrefix) + removal->type)) return std::nullopt;
+  }
+  return parts;
+}
+
+// Every document's conflict states' types, read once for a whole refresh.
+std::map<std::string, std::vector<std::string>, std::less<>> conflict_types_in(persist::Store& s) {
+  std::map<std::string, std::vector<std::string>, std::less<>> out;
+  for (const auto& conflict : s.conflicts()) out[conflict.id].push_back(conflict.type);
+  return out;
+}
+
+const std::vector<std::string> kNoConflicts;
+
+const std::vector<std::string>& conflicts_of(
+    const std::map<std::string, std::vector<std::string>, std::less<>>& all,
+    const std::string& id) {
+  auto it = all.find(id);
+  return it == all.end() ? kNoConflicts : it->second;
+}
+
 }  // namespace
 
+std::vector<DigestRefresh::Result> DigestRefresh::compute(persist::Store& reader) const {
+  const auto resolve = [&reader](const std::string& tag) {
+    return reader.find_type(state_type_name(tag));
+  };
+  const auto conflicts = conflict_types_in(reader);
+  std::vector<Result> out;
+  const auto put = [&](const std::string& id, const std::string& type) {
+    Result result{id, {}, false, false};
+    if (auto parts = parts_in(reader, id, type, conflicts_of(conflicts, id), resolve, true)) {
+      result.parts = std::move(*parts);
+    } else {
+      result.unknown = true;
+    }
+    out.push_back(std::move(result));
+  };
+  if (full) {
+    for (const auto& info : reader.replication().list_with_removed()) put(info.id, info.type);
+    return out;
+  }
+  for (const auto& id : ids) {
+    if (auto info = reader.info(id, true)) {
+      put(id, info->type);
+    } else {
+      out.push_back(Result{id, {}, true, false});
+    }
+  }
+  return out;
+}
+
 LocalReplica::LocalReplica(persist::SharedStore& store, std::size_t cache_bytes)
-    : store_(store), reader_(open_reader(store)), cache_bytes_(cache_bytes) {
+    : store_(store),
+      reader_(open_reader(store)),
+      cache_bytes_(cache_bytes),
+      background_reader_(std::make_shared<BackgroundReader>(store)) {
   id_ = store_.with_store([](persist::Store& s) { return s.replica(); });
   head_ = reader_.replication().log_bounds().last_seq;
   cache_floor_ = head_;
@@ -205,22 +305,8 @@ void LocalReplica::touched(const std::string& id) { stale_.insert(id); }
 
 Bytes LocalReplica::context_bytes(const std::string& id, const std::string& type) {
   const persist::DocumentType* doc_type = this->type(type);  // outside: it takes the store too
-  const VersionVector context = read([&](persist::Store& s) -> VersionVector {
-    auto info = s.info(id, true);
-    if (info && info->type == type) return s.context(id);
-    std::optional<Bytes> frame;
-    if (std::string_view(type).starts_with(persist::kRemovalTypePrefix)) {
-      auto record = s.replication().removal_record(id);
-      if (record) frame = std::move(record->baseline);
-    } else {
-      frame = s.replication().conflict_state(id, type);
-    }
-    if (!frame || doc_type == nullptr) return {};
-    std::string error;
-    auto state = doc_type->decode(*frame, SIZE_MAX, error);
-    return state ? state->context() : VersionVector{};
-  });
-  return serialization::encode(context);
+  return serialization::encode(
+      read([&](persist::Store& s) { return context_in(s, id, type, doc_type); }));
 }
 
 std::optional<Bytes> LocalReplica::delta_for(const std::string& id, const std::string& type,
@@ -241,34 +327,18 @@ std::optional<Bytes> LocalReplica::delta_for(const std::string& id, const std::s
   });
 }
 
-std::vector<DigestIndex::Part> LocalReplica::parts_of(
-    const std::string& id, const std::string& type,
-    const std::vector<std::string>& conflict_types) {
-  std::vector<DigestIndex::Part> parts;
-  parts.push_back({type, DigestIndex::hash_of(id, type, context_bytes(id, type))});
-  for (const auto& other : conflict_types) {
-    parts.push_back({other, DigestIndex::hash_of(id, other, context_bytes(id, other))});
-  }
-  // A removal record is state a peer must learn too.
-  const auto removal = read([&](persist::Store& s) { return s.replication().removal_record(id); });
-  if (removal) {
-    const std::string record = std::string(persist::kRemovalTypePrefix) + removal->type;
-    parts.push_back({record, DigestIndex::hash_of(id, record, context_bytes(id, record))});
-  }
-  return parts;
-}
-
 const DigestIndex& LocalReplica::digests() {
-  if (index_built_ && stale_.empty()) return index_;
-  // The type-conflict states of every document, read once for the whole refresh.
-  std::map<std::string, std::vector<std::string>, std::less<>> conflict_types;
-  for (const auto& conflict : read([](persist::Store& s) { return s.conflicts(); })) {
-    conflict_types[conflict.id].push_back(conflict.type);
-  }
-  static const std::vector<std::string> kNone;
+  if (index_built_ && stale_.empty() && refreshing_.empty()) return index_;
+  // Needed now: refreshed here, and a refresh in flight is obsolete.
+  ++refresh_generation_;
+  stale_.insert(refreshing_.begin(), refreshing_.end());
+  refreshing_.clear();
+  const auto resolve = [this](const std::string& tag) { return type(tag); };
+  const auto conflicts = read([](persist::Store& s) { return conflict_types_in(s); });
   const auto put = [&](const std::string& id, const std::string& type) {
-    auto it = conflict_types.find(id);
-    index_.put(id, parts_of(id, type, it == conflict_types.end() ? kNone : it->second));
+    index_.put(id, *read([&](persist::Store& s) {
+                 return parts_in(s, id, type, conflicts_of(conflicts, id), resolve, false);
+               }));
   };
   if (!index_built_) {
     index_built_ = true;
@@ -279,8 +349,7 @@ const DigestIndex& LocalReplica::digests() {
     }
   } else {
     for (const auto& id : stale_) {
-      auto info = read([&](persist::Store& s) { return s.info(id, true); });
-      if (info) {
+      if (auto info = read([&](persist::Store& s) { return s.info(id, true); })) {
         put(id, info->type);
       } else {
         index_.erase(id);
@@ -289,6 +358,56 @@ const DigestIndex& LocalReplica::digests() {
   }
   stale_.clear();
   return index_;
+}
+
+std::optional<DigestRefresh> LocalReplica::take_digest_refresh() {
+  if (refresh_in_flight_) return std::nullopt;
+  DigestRefresh refresh;
+  refresh.generation = refresh_generation_;
+  if (!index_built_) {
+    refresh.full = true;
+  } else if (stale_.empty()) {
+    return std::nullopt;
+  } else {
+    refresh.ids.assign(stale_.begin(), stale_.end());
+  }
+  refreshing_.insert(refresh.ids.begin(), refresh.ids.end());
+  stale_.clear();
+  refresh_in_flight_ = true;
+  return refresh;
+}
+
+void LocalReplica::apply_digest_refresh(const DigestRefresh& refresh,
+                                        const std::vector<DigestRefresh::Result>& results) {
+  refresh_in_flight_ = false;
+  if (refresh.generation != refresh_generation_) return;  // the loop refreshed meanwhile
+  refreshing_.clear();
+  if (refresh.full) {
+    index_.clear();
+    index_built_ = true;
+  }
+  for (const auto& result : results) {
+    if (stale_.count(result.id) != 0) continue;  // changed since: refreshed again later
+    if (result.unknown) {
+      stale_.insert(result.id);
+    } else if (result.gone) {
+      index_.erase(result.id);
+    } else {
+      index_.put(result.id, result.parts);
+    }
+  }
+}
+
+void LocalReplica::abandon_digest_refresh(const DigestRefresh& refresh) {
+  refresh_in_flight_ = false;
+  if (refresh.generation != refresh_generation_) return;
+  stale_.insert(refreshing_.begin(), refreshing_.end());
+  refreshing_.clear();
+}
+
+persist::Store& LocalReplica::BackgroundReader::get() {
+  if (!reader_) reader_.emplace(open_reader(store_));
+  return *reader_;
 }
 
 }  // namespace crdt::sync

@@ -4,7 +4,8 @@
 // another one writing the same file, such as the `crdt` command), keeps the recent entries in
 // memory, shared, so that many sessions streaming the same entries read SQLite once, joins
 // entries per document before they are sent, and keeps the DigestIndex of every document current
-// (recomputing a document's hash lazily, only when a digest needs it after the document changed).
+// (recomputing a document's hash after the document changed: in the background where the engine
+// has a thread for it, see DigestRefresh, and at the latest when a digest needs it).
 //
 // Runs on the engine's loop thread and reads through a read-only connection of its own, so it
 // never waits for a writer. Writes happen elsewhere: app threads (SharedStore) and the engine's
@@ -54,6 +55,24 @@ std::size_t merge_slice(persist::Store& store, const std::vector<DeltaItem>& ite
                         std::size_t next, ReplicaId origin, const MergeSlice& slice,
                         MergeOutcome& outcome);
 
+// A refresh of the digest index computed away from the loop: take_digest_refresh() on the loop,
+// compute() on another thread with a read-only connection of its own (background_reader()),
+// apply_digest_refresh() on the loop. Documents that changed meanwhile stay out of date (their
+// result is dropped), and a refresh the loop had to do itself in the meantime makes it obsolete.
+struct DigestRefresh {
+  struct Result {
+    std::string id;
+    std::vector<DigestIndex::Part> parts;
+    bool gone = false;     // no such document any more
+    bool unknown = false;  // a type the background reader does not know: left for the loop
+  };
+  bool full = false;             // every document (the first build)
+  std::vector<std::string> ids;  // otherwise these
+  std::uint64_t generation = 0;
+
+  std::vector<Result> compute(persist::Store& reader) const;
+};
+
 class LocalReplica final : public ReplicaReader {
  public:
   LocalReplica(persist::SharedStore& store, std::size_t cache_bytes = std::size_t{8} << 20);
@@ -80,6 +99,25 @@ class LocalReplica final : public ReplicaReader {
   const DigestIndex& digests() override;
   // Marks a document's hash as out of date.
   void touched(const std::string& id);
+  // What the index needs refreshed, if anything and no refresh is in flight already.
+  std::optional<DigestRefresh> take_digest_refresh();
+  void apply_digest_refresh(const DigestRefresh& refresh,
+                            const std::vector<DigestRefresh::Result>& results);
+  // A refresh that could not be computed: what it took is out of date again.
+  void abandon_digest_refresh(const DigestRefresh& refresh);
+  // A second read-only connection for DigestRefresh::compute, opened by its first use (on the
+  // thread that computes, so opening a node does not wait for it); shared so that a computation
+  // still running when the engine goes away keeps it. The store must outlive its uses.
+  class BackgroundReader {
+   public:
+    explicit BackgroundReader(persist::SharedStore& store) : store_(store) {}
+    persist::Store& get();
+
+   private:
+    persist::SharedStore& store_;
+    std::optional<persist::Store> reader_;
+  };
+  std::shared_ptr<BackgroundReader> background_reader() { return background_reader_; }
   // A conflict state or removal record has no delta_since: it goes whole.
   Bytes context_bytes(const std::string& id, const std::string& type) override;
   std::optional<Bytes> delta_for(const std::string& id, const std::string& type,
@@ -88,9 +126,6 @@ class LocalReplica final : public ReplicaReader {
   const persist::DocumentType* type(const std::string& tag);
 
  private:
-  std::vector<DigestIndex::Part> parts_of(const std::string& id, const std::string& type,
-                                          const std::vector<std::string>& conflict_types);
-
   persist::SharedStore& store_;
   persist::Store reader_;
   ReplicaId id_;
@@ -102,6 +137,10 @@ class LocalReplica final : public ReplicaReader {
   DigestIndex index_;
   bool index_built_ = false;
   std::set<std::string> stale_;
+  std::set<std::string> refreshing_;  // taken by the refresh in flight
+  bool refresh_in_flight_ = false;
+  std::uint64_t refresh_generation_ = 0;
+  std::shared_ptr<BackgroundReader> background_reader_;
   std::map<std::string, const persist::DocumentType*, std::less<>> types_;
 };
 

@@ -51,6 +51,7 @@ SyncEngine::SyncEngine(EventLoop& loop, Transport& transport, persist::SharedSto
 
 SyncEngine::~SyncEngine() {
   *alive_ = false;
+  *decoder_alive_ = false;
   stop();
 }
 
@@ -78,6 +79,7 @@ void SyncEngine::start() {
   tick_timer_ = loop_.schedule(options_.ack_interval, [this, alive = alive_] {
     if (*alive) tick();
   });
+  schedule_digest_refresh();  // the first build, before a new peer asks for it
 }
 
 void SyncEngine::stop() {
@@ -85,6 +87,8 @@ void SyncEngine::stop() {
   running_ = false;
   loop_.cancel(poll_timer_);
   loop_.cancel(tick_timer_);
+  loop_.cancel(digest_timer_);
+  digest_timer_ = 0;
   for (auto& dialer : dialers_) loop_.cancel(dialer.timer);
   // What was queued (acknowledgements to persist, merges) is finished first; merges that commit
   // now are not acknowledged, and their peers send them again, which is harmless.
@@ -100,6 +104,8 @@ void SyncEngine::halt() {
   running_ = false;
   loop_.cancel(poll_timer_);
   loop_.cancel(tick_timer_);
+  loop_.cancel(digest_timer_);
+  digest_timer_ = 0;
   for (auto& dialer : dialers_) loop_.cancel(dialer.timer);
   worker_->stop(false);  // like a killed process: nothing more is written
   transport_.shutdown();
@@ -416,6 +422,7 @@ void SyncEngine::poll_log() {
     log(std::string("cannot read the delta log: ") + error.what());
   }
   subscriptions_.changed(replica_, fresh);
+  if (!fresh.empty()) schedule_digest_refresh();
   for (auto& [id, session] : sessions_) {
     if (session->sync && !session->closing && session->sync->peer_start() != nullptr) {
       session->sync->pump();
@@ -424,6 +431,44 @@ void SyncEngine::poll_log() {
   loop_.cancel(poll_timer_);
   poll_timer_ = loop_.schedule(options_.poll_interval, [this, alive = alive_] {
     if (*alive) poll_log();
+  });
+}
+
+void SyncEngine::schedule_digest_refresh() {
+  if (decoder_ == nullptr || !running_ || digest_timer_ != 0) return;
+  digest_timer_ = loop_.schedule(settings_.digest_refresh_delay, [this, alive = alive_] {
+    if (!*alive) return;
+    digest_timer_ = 0;
+    refresh_digests();
+  });
+}
+
+void SyncEngine::refresh_digests() {
+  if (decoder_ == nullptr || !running_) return;
+  auto refresh = replica_.take_digest_refresh();
+  if (!refresh) return;
+  auto work = std::make_shared<const DigestRefresh>(std::move(*refresh));
+  // Runs on the decoder with a connection of its own; the store (and its types) outlive it in
+  // Node, and the flag stops it from starting once the engine is gone (the simulation).
+  decoder_->post([&loop = loop_, this, alive = alive_, decoder_alive = decoder_alive_,
+                  reader = replica_.background_reader(), work] {
+    if (!*decoder_alive) return;
+    std::shared_ptr<const std::vector<DigestRefresh::Result>> done;
+    try {
+      done =
+          std::make_shared<const std::vector<DigestRefresh::Result>>(work->compute(reader->get()));
+    } catch (const std::exception&) {
+      // Left out of date: the next digest exchange refreshes it on the loop.
+    }
+    loop.post([this, alive, work, done] {
+      if (!*alive) return;
+      if (!done) {
+        replica_.abandon_digest_refresh(*work);
+        return;
+      }
+      replica_.apply_digest_refresh(*work, *done);
+      schedule_digest_refresh();  // what changed meanwhile
+    });
   });
 }
 

@@ -13,6 +13,7 @@
 // with backoff; sessions are destroyed only from the loop, never inside their own callbacks.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -106,6 +107,11 @@ class SyncEngine {
   void persist_ack(Session& session, bool now);
   void poll_log();
   void schedule_poll();
+  // Refreshes the digest index on the decoder, where there is one (otherwise a digest exchange
+  // refreshes it on the loop when it needs it), a while after the log advanced: a burst of
+  // writes is hashed once, and a node that just started serves its first peers first.
+  void schedule_digest_refresh();
+  void refresh_digests();
   void tick();
   void log(const std::string& line) const;
   Session* find(std::uint64_t id);
@@ -130,10 +136,13 @@ class SyncEngine {
   std::uint64_t seed_ = 0;
   TimerId poll_timer_ = 0;
   TimerId tick_timer_ = 0;
+  TimerId digest_timer_ = 0;
   bool poll_posted_ = false;
   bool running_ = false;
   // Guards callbacks posted to the loop after the engine is gone.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  // The same for work running on the decoder thread, which may read it while the loop clears it.
+  std::shared_ptr<std::atomic<bool>> decoder_alive_ = std::make_shared<std::atomic<bool>>(true);
 };
 
 }  // namespace crdt::sync
