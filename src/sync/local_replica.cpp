@@ -161,11 +161,12 @@ std::vector<LogEntryRef> LocalReplica::poll() {
   return fresh;
 }
 
-std::vector<LogEntryRef> LocalReplica::entries_since(std::uint64_t after, std::size_t limit,
-                                                     std::size_t max_bytes) {
-  std::vector<LogEntryRef> out;
-  std::size_t bytes = 0;
+std::optional<std::vector<LogEntryRef>> LocalReplica::entries_since(std::uint64_t after,
+                                                                    std::size_t limit,
+                                                                    std::size_t max_bytes) {
   if (after >= cache_floor_) {
+    std::vector<LogEntryRef> out;
+    std::size_t bytes = 0;
     auto it = std::upper_bound(
         cache_.begin(), cache_.end(), after,
         [](std::uint64_t seq, const LogEntryRef& entry) { return seq < entry->seq; });
@@ -175,21 +176,53 @@ std::vector<LogEntryRef> LocalReplica::entries_since(std::uint64_t after, std::s
     }
     return out;
   }
-  // Behind the cache: read the store, in pieces so a long log is never loaded whole.
-  std::uint64_t cursor = after;
-  while (out.size() < limit && (out.empty() || bytes < max_bytes)) {
-    const std::size_t want = std::min<std::size_t>(limit - out.size(), 256);
-    auto batch =
-        read([&](persist::Store& s) { return s.replication().deltas_since(cursor, want); });
+  const RangeRead request{after, limit, max_bytes, head_};
+  if (!read_in_background || read_failed_.erase(after) != 0) {
+    return read([&](persist::Store& s) { return RangeRead::run(s, request); });
+  }
+  if (auto done = read_.find(after); done != read_.end()) {
+    auto out = std::move(done->second);
+    read_.erase(done);
+    return out;
+  }
+  if (reading_.insert(after).second) read_in_background(request);
+  return std::nullopt;
+}
+
+void LocalReplica::read_done(const RangeRead& request,
+                             std::optional<std::vector<LogEntryRef>> entries) {
+  reading_.erase(request.after);
+  if (entries) {
+    read_[request.after] = std::move(*entries);
+  } else {
+    read_failed_.insert(request.after);  // read on the loop next time, failing there if it must
+  }
+  // Taken by the next session that asks; one nobody took is not kept for long.
+  while (read_.size() > 16) read_.erase(read_.begin());
+}
+
+std::vector<LogEntryRef> LocalReplica::RangeRead::run(persist::Store& reader,
+                                                      const RangeRead& request) {
+  // In pieces, so a long log is never loaded whole.
+  std::vector<LogEntryRef> out;
+  std::size_t bytes = 0;
+  std::uint64_t cursor = request.after;
+  while (out.size() < request.limit && (out.empty() || bytes < request.max_bytes)) {
+    const std::size_t want = std::min<std::size_t>(request.limit - out.size(), 256);
+    auto batch = reader.replication().deltas_since(cursor, want);
     if (batch.empty()) break;
+    bool past_head = false;
     for (auto& entry : batch) {
-      if (entry.seq > head_) break;  // not polled yet: it comes with the cache
+      past_head = entry.seq > request.head;
+      if (past_head) break;
       cursor = entry.seq;
       bytes += entry.delta.size();
       out.push_back(std::make_shared<const persist::LogEntry>(std::move(entry)));
-      if (out.size() >= limit || bytes >= max_bytes) break;
+      if (out.size() >= request.limit || bytes >= request.max_bytes) break;
     }
-    if (batch.size() < want || cursor >= head_) break;
+    // (A gap left by compaction can put the next entry past the head before the cursor gets
+    // there: that ends the range too.)
+    if (past_head || batch.size() < want || cursor >= request.head) break;
   }
   return out;
 }

@@ -92,8 +92,21 @@ class LocalReplica final : public ReplicaReader {
   // The highest seq poll() has seen.
   std::uint64_t head() const override { return head_; }
   ResumePoint resume_point(ReplicaId peer) override;
-  std::vector<LogEntryRef> entries_since(std::uint64_t after, std::size_t limit,
-                                         std::size_t max_bytes) override;
+  std::optional<std::vector<LogEntryRef>> entries_since(std::uint64_t after, std::size_t limit,
+                                                        std::size_t max_bytes) override;
+
+  // A read of the log behind the in-memory cache. Where the engine sets read_in_background, such
+  // reads run there (on background_reader()) and entries_since answers nullopt until
+  // read_done() brings them; otherwise, and after a background read failed, on the loop.
+  struct RangeRead {
+    std::uint64_t after = 0;
+    std::size_t limit = 0;
+    std::size_t max_bytes = 0;
+    std::uint64_t head = 0;  // entries past it are not polled yet: they come with the cache
+    static std::vector<LogEntryRef> run(persist::Store& reader, const RangeRead& read);
+  };
+  std::function<void(const RangeRead&)> read_in_background;
+  void read_done(const RangeRead& read, std::optional<std::vector<LogEntryRef>> entries);
   std::vector<DeltaItem> join(const std::vector<const persist::LogEntry*>& entries) override;
 
   const DigestIndex& digests() override;
@@ -141,6 +154,9 @@ class LocalReplica final : public ReplicaReader {
   bool refresh_in_flight_ = false;
   std::uint64_t refresh_generation_ = 0;
   std::shared_ptr<BackgroundReader> background_reader_;
+  std::set<std::uint64_t> reading_;                         // RangeRead::after of the reads away
+  std::map<std::uint64_t, std::vector<LogEntryRef>> read_;  // done, not yet taken
+  std::set<std::uint64_t> read_failed_;
   std::map<std::string, const persist::DocumentType*, std::less<>> types_;
 };
 

@@ -253,7 +253,9 @@ void PeerSync::finish_repair() {
 
 bool PeerSync::send_stream_batch() {
   if (prepared_) return send_prepared();
-  auto entries = replica_.entries_since(cursor_, settings_.range_entries, settings_.range_bytes);
+  auto read = replica_.entries_since(cursor_, settings_.range_entries, settings_.range_bytes);
+  if (!read) return false;  // being read off the loop: pumped again once it is here
+  auto entries = std::move(*read);
   if (entries.empty()) return false;
   std::vector<const persist::LogEntry*> wanted;
   bool echoes = false;

@@ -53,9 +53,11 @@ class ReplicaReader {
   virtual ResumePoint resume_point(ReplicaId peer) = 0;
 
   // Entries with seq > after (at most head()), at most `limit` and about `max_bytes` (at least
-  // one), oldest first.
-  virtual std::vector<LogEntryRef> entries_since(std::uint64_t after, std::size_t limit,
-                                                 std::size_t max_bytes) = 0;
+  // one), oldest first. nullopt: they are not in memory and are being read elsewhere (off the
+  // loop); the caller asks again when told they are ready (the engine pumps its sessions).
+  virtual std::optional<std::vector<LogEntryRef>> entries_since(std::uint64_t after,
+                                                                std::size_t limit,
+                                                                std::size_t max_bytes) = 0;
   // The entries joined per document and type, in the order each first appears.
   virtual std::vector<DeltaItem> join(const std::vector<const persist::LogEntry*>& entries) = 0;
 

@@ -46,6 +46,27 @@ SyncEngine::SyncEngine(EventLoop& loop, Transport& transport, persist::SharedSto
   // A time bound depends on the machine: only where the work really runs beside the loop.
   slice_.max_ms = worker == nullptr ? 0 : settings_.merge_slice_ms;
   slice_.alone_factor = settings_.merge_slice_alone;
+  if (decoder_ != nullptr) {
+    // Ranges of the log behind the replica's cache (a device resuming from far back) are read
+    // beside the loop, on the decoder, then every session is pumped.
+    replica_.read_in_background = [this](const LocalReplica::RangeRead& request) {
+      decoder_->post([&loop = loop_, this, alive = alive_, decoder_alive = decoder_alive_,
+                      reader = replica_.background_reader(), request] {
+        if (!*decoder_alive) return;
+        auto entries = std::make_shared<std::optional<std::vector<LogEntryRef>>>();
+        try {
+          *entries = LocalReplica::RangeRead::run(reader->get(), request);
+        } catch (const std::exception&) {
+          // Read again on the loop, where a failure is reported as any other.
+        }
+        loop.post([this, alive, request, entries] {
+          if (!*alive) return;
+          replica_.read_done(request, std::move(*entries));
+          schedule_poll();  // pumps every session
+        });
+      });
+    };
+  }
   slice_.contended = [worker = worker_] { return worker->others_waiting(); };
 }
 

@@ -40,6 +40,8 @@ class MemoryReplica final : public ReplicaReader {
  public:
   explicit MemoryReplica(std::uint64_t id) : id_(ReplicaId(id)) {}
 
+  int reads_away = 0;  // entries_since answers nullopt this many times first
+
   ReplicaId id() const override { return id_; }
   std::uint64_t head() const override { return next_seq_ - 1; }
   ResumePoint resume_point(ReplicaId peer) override {
@@ -49,8 +51,12 @@ class MemoryReplica final : public ReplicaReader {
     out.truncated_through = truncated_;
     return out;
   }
-  std::vector<LogEntryRef> entries_since(std::uint64_t after, std::size_t limit,
-                                         std::size_t max_bytes) override {
+  std::optional<std::vector<LogEntryRef>> entries_since(std::uint64_t after, std::size_t limit,
+                                                        std::size_t max_bytes) override {
+    if (reads_away > 0) {  // as a replica whose log is read off the loop answers first
+      --reads_away;
+      return std::nullopt;
+    }
     std::vector<LogEntryRef> out;
     std::size_t bytes = 0;
     for (const auto& entry : log_) {
@@ -242,7 +248,9 @@ struct Pair {
 // Hands `to` the first `count` entries of `from`'s log, as if an earlier session had.
 void give_first(MemoryReplica& from, MemoryReplica& to, std::size_t count, ReplicaId origin) {
   std::vector<DeltaItem> items;
-  for (const auto& entry : from.entries_since(0, count, SIZE_MAX)) {
+  const auto entries = from.entries_since(0, count, SIZE_MAX);
+  REQUIRE(entries);
+  for (const auto& entry : *entries) {
     items.push_back(DeltaItem{entry->document, entry->type, entry->delta});
   }
   to.merge(items, origin);
@@ -282,6 +290,27 @@ TEST_CASE("PeerSync: a known peer resumes from its acknowledgement, without dige
   CHECK(pair.b.sync->initial_sync_done());
   CHECK(pair.a.sync->ack_to_persist() == std::optional<std::uint64_t>(10));
   CHECK_FALSE(pair.a.sync->ack_to_persist().has_value());  // handed out once
+}
+
+TEST_CASE("PeerSync: a range read off the loop holds the stream until it is there",
+          "[sync][peer_sync]") {
+  Pair pair;
+  for (int i = 0; i < 10; ++i) pair.a.replica.add(numbered("d", i), "x");
+  give_first(pair.a.replica, pair.b.replica, 6, pair.a.replica.id());
+  pair.a.replica.acknowledged(pair.b.replica.id(), 6);
+  pair.a.replica.reads_away = 1;
+
+  pair.start();
+  pair.run();
+  // Nothing streamed, no caught_up claimed, while the range is away.
+  CHECK(pair.b.deltas_received.empty());
+  CHECK_FALSE(pair.a.sync->initial_sync_done());
+  CHECK(pair.a.sync->progress().state == OutboundState::streaming);
+  pair.a.sync->pump();  // the engine pumps once the read is done
+  pair.run();
+  CHECK(documents_in(pair.b.deltas_received) == std::set<std::string>{"d6", "d7", "d8", "d9"});
+  CHECK(pair.a.sync->initial_sync_done());
+  CHECK(pair.b.sync->initial_sync_done());
 }
 
 TEST_CASE("PeerSync: resuming needs every entry after the acknowledgement still in the log",
