@@ -138,14 +138,22 @@ LocalReplica::LocalReplica(persist::SharedStore& store, std::size_t cache_bytes)
 
 std::vector<LogEntryRef> LocalReplica::poll() {
   std::vector<LogEntryRef> fresh;
+  std::size_t bytes = 0;
+  poll_more_ = false;
   for (;;) {
-    auto batch = read([&](persist::Store& s) { return s.replication().deltas_since(head_, 4096); });
+    auto batch = read([&](persist::Store& s) { return s.replication().deltas_since(head_, 256); });
     if (batch.empty()) break;
     head_ = batch.back().seq;
     for (auto& entry : batch) {
+      bytes += entry.delta.size();
       fresh.push_back(std::make_shared<const persist::LogEntry>(std::move(entry)));
     }
-    if (fresh.size() >= 65536) break;  // the rest at the next poll, so the loop stays responsive
+    // The rest at the next poll (the engine polls again at once), so that a large write by
+    // another process is read in pieces between the sessions' work.
+    if (fresh.size() >= kPollEntries || bytes >= kPollBytes) {
+      poll_more_ = true;
+      break;
+    }
   }
   for (const auto& entry : fresh) {
     stale_.insert(entry->document);

@@ -87,8 +87,12 @@ class LocalReplica final : public ReplicaReader {
     return std::invoke(std::forward<F>(f), reader_);
   }
 
-  // Reads the log entries appended since the last poll; returns them (oldest first).
+  // Reads the log entries appended since the last poll; returns them (oldest first): at most
+  // about kPollEntries or kPollBytes, poll_more() telling whether more are waiting.
+  static constexpr std::size_t kPollEntries = 8192;
+  static constexpr std::size_t kPollBytes = std::size_t{4} << 20;
   std::vector<LogEntryRef> poll();
+  bool poll_more() const { return poll_more_; }
   // The highest seq poll() has seen.
   std::uint64_t head() const override { return head_; }
   ResumePoint resume_point(ReplicaId peer) override;
@@ -144,6 +148,7 @@ class LocalReplica final : public ReplicaReader {
   ReplicaId id_;
   std::size_t cache_bytes_;
   std::uint64_t head_ = 0;
+  bool poll_more_ = false;
   std::uint64_t cache_floor_ = 0;  // the cache holds every entry with seq > cache_floor_
   std::deque<LogEntryRef> cache_;
   std::size_t cached_bytes_ = 0;

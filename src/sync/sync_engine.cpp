@@ -444,6 +444,7 @@ void SyncEngine::poll_log() {
   }
   subscriptions_.changed(replica_, fresh);
   if (!fresh.empty()) schedule_digest_refresh();
+  if (replica_.poll_more()) schedule_poll();
   for (auto& [id, session] : sessions_) {
     if (session->sync && !session->closing && session->sync->peer_start() != nullptr) {
       session->sync->pump();
