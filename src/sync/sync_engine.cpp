@@ -457,7 +457,11 @@ void SyncEngine::poll_log() {
 }
 
 void SyncEngine::schedule_digest_refresh() {
-  if (decoder_ == nullptr || !running_ || digest_timer_ != 0) return;
+  if (decoder_ == nullptr || !running_) return;
+  // Once the log has been quiet for the delay: during an upload the documents keep changing, and
+  // hashing them every second would only compete with the upload (a digest exchange that comes
+  // first refreshes what it needs on the loop).
+  loop_.cancel(digest_timer_);
   digest_timer_ = loop_.schedule(settings_.digest_refresh_delay, [this, alive = alive_] {
     if (!*alive) return;
     digest_timer_ = 0;

@@ -23,8 +23,8 @@ struct SyncSettings {
   std::size_t range_entries = std::size_t{1} << 16;
   std::size_t range_bytes = std::size_t{32} << 20;
   std::size_t digest_leaf = 32;  // a node this small is listed, not split
-  // How long after the log advanced (or the node started) the digest index is brought up to date
-  // in the background, so that a new peer's digest exchange finds it ready.
+  // How long the log must have been quiet (or the node running) before the digest index is
+  // brought up to date in the background, so that a new peer's digest exchange finds it ready.
   std::chrono::milliseconds digest_refresh_delay{1000};
   // A skipped log range this long is announced at once (flush_position otherwise).
   std::size_t position_entries = 4096;
