@@ -239,10 +239,7 @@ const persist::DocumentType* LocalReplica::type(const std::string& tag) {
   auto it = types_.find(tag);
   if (it != types_.end()) return it->second;
   // A removal record's baseline is a state of the document's type, and joins like one.
-  const std::string_view name =
-      std::string_view(tag).starts_with(persist::kRemovalTypePrefix)
-          ? std::string_view(tag).substr(persist::kRemovalTypePrefix.size())
-          : std::string_view(tag);
+  const std::string_view name = state_type_name(tag);
   const persist::DocumentType* found = reader_.find_type(name);
   if (found == nullptr) {
     // Registered with the store after this replica opened its reader.
@@ -310,12 +307,7 @@ std::size_t merge_slice(persist::Store& store, const std::vector<DeltaItem>& ite
       }
       const DeltaItem& item = items[index];
       bytes += item.delta.size();
-      // A removal record's baseline is a state of the document's type.
-      const std::string_view name =
-          std::string_view(item.type).starts_with(persist::kRemovalTypePrefix)
-              ? std::string_view(item.type).substr(persist::kRemovalTypePrefix.size())
-              : std::string_view(item.type);
-      if (store.find_type(name) == nullptr) {
+      if (store.find_type(state_type_name(item.type)) == nullptr) {
         part.unknown_types.push_back(item.type);
         continue;
       }

@@ -364,7 +364,14 @@ void SyncEngine::deliver(Session& session, Frame message) {
     decoder_->post([&loop = loop_, this, alive = alive_, id = session.id,
                     payload = std::move(message.payload), limits = session.sync->limits()] {
       auto parsed = std::make_shared<DeltasMessage>();
-      auto error = parse(payload, *parsed, limits);
+      std::optional<PayloadError> error;
+      try {
+        error = parse(payload, *parsed, limits);
+      } catch (const std::exception& failure) {
+        // Nothing may escape the decoder's loop (it would stop every session's parsing); the
+        // message is malformed as far as this session is concerned (e.g. out of memory).
+        error = PayloadError{serialization::DecodeError::malformed, failure.what()};
+      }
       loop.post([this, alive, id, parsed, error = std::move(error)] {
         if (*alive) on_parsed(id, std::move(*parsed), error);
       });
