@@ -32,6 +32,8 @@ std::string_view describe(persist::ErrorCode code) {
       return "malformed input";
     case ErrorCode::unknown_type:
       return "unknown document type";
+    case ErrorCode::invalid_argument:
+      return "invalid argument";
   }
   return "error";
 }

@@ -26,6 +26,8 @@ std::string_view to_string(ErrorCode code) {
       return "malformed_input";
     case ErrorCode::unknown_type:
       return "unknown_type";
+    case ErrorCode::invalid_argument:
+      return "invalid_argument";
   }
   return "unknown";
 }

@@ -179,6 +179,8 @@ MergeResult Store::merge_remote(std::string_view doc, std::string_view type,
                                 std::span<const std::uint8_t> delta, ReplicaId origin) {
   Impl& impl = *impl_;
   impl.require_writable();
+  // From a peer: refused whether or not a document of that id exists (an older file may hold one).
+  impl.check_new_id(doc);
   if (type.starts_with(kRemovalTypePrefix)) {
     return merge_removal(doc, type.substr(kRemovalTypePrefix.size()), delta, origin);
   }

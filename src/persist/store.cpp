@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "crdt/persist/limits.hpp"
 #include "crdt/serialization/causal.hpp"
 #include "file_identity.hpp"
 #include "schema.hpp"
@@ -32,6 +33,13 @@ sqlite::Connection& Store::Impl::connection() {
 void Store::Impl::require_writable() {
   connection();
   if (options.read_only) throw Error(ErrorCode::read_only, file, "the store was opened read-only");
+}
+
+void Store::Impl::check_new_id(std::string_view id) const {
+  if (id.size() <= kMaxDocumentIdBytes) return;
+  throw Error(ErrorCode::invalid_argument, file,
+              "a document id of " + std::to_string(id.size()) + " bytes exceeds the limit of " +
+                  std::to_string(kMaxDocumentIdBytes));
 }
 
 void Store::Impl::corrupt(std::string_view what) const {
@@ -459,7 +467,10 @@ CachedDocument* Store::Impl::prepare_update(std::string_view doc, const Document
   refresh_identity();
   CachedDocument* document = load(doc, &type);
   exists = document != nullptr;
-  if (!exists) document = cache.put(doc, CachedDocument{type.tag(), 0, false, type.create(), 0});
+  if (!exists) {
+    check_new_id(doc);
+    document = cache.put(doc, CachedDocument{type.tag(), 0, false, type.create(), 0});
+  }
   touched(doc);
   return document;
 }

@@ -57,6 +57,8 @@ struct Store::Impl {
   std::uint64_t now_ms() const;
   sqlite::Connection& connection();  // throws if closed
   void require_writable();
+  // Throws ErrorCode::invalid_argument for an id no document may have (limits.hpp).
+  void check_new_id(std::string_view id) const;
 
   // Opening.
   void open_connection();

@@ -47,6 +47,7 @@
 #include "crdt/causal/version_vector.hpp"
 #include "crdt/persist/document_type.hpp"
 #include "crdt/persist/error.hpp"
+#include "crdt/persist/limits.hpp"
 #include "crdt/persist/options.hpp"
 #include "crdt/persist/records.hpp"
 #include "crdt/persist/replication.hpp"
@@ -87,7 +88,8 @@ class Store : private Replication {
   // Applies `f(T& state, Writer& w)` to document `doc` (bottom if it does not exist, which creates
   // it) in one transaction and returns what f returned: the delta of type T, or std::optional<T>
   // where nullopt means refused. A bottom delta or nullopt writes nothing. If f throws, nothing is
-  // written and the exception propagates. Throws Error(wrong_type) if `doc` has another type.
+  // written and the exception propagates. Throws Error(wrong_type) if `doc` has another type, and
+  // Error(invalid_argument) when creating a document whose id is longer than kMaxDocumentIdBytes.
   template <class T, class F>
   auto update(std::string_view doc, F&& f);
 
