@@ -69,7 +69,15 @@ void AsioEventLoop::run() {
   // earlier run(), hence the flag and restart(): each run() lasts until its own stop().
   while (!stop_requested_.exchange(false)) {
     io_.restart();
-    io_.run();
+    if (!on_failure_) {
+      io_.run();
+      continue;
+    }
+    try {
+      io_.run();
+    } catch (...) {
+      on_failure_(std::current_exception());
+    }
   }
 }
 

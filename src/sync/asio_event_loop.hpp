@@ -4,7 +4,9 @@
 // - Every function given to post() or schedule() runs on the thread inside run(), one at a time,
 //   in post() order for posts; never inside the call that queued it.
 // - run() returns only after stop() (it does not return when idle), or by rethrowing an exception
-//   that escaped a callback: such an exception is a bug, and the loop does not hide it.
+//   that escaped a callback: such an exception is a bug, and the loop does not hide it. With a
+//   failure handler set, the handler gets it instead and the loop goes on (a server must not end
+//   up listening with no thread to serve).
 // - start_thread() runs the loop on its own thread; stop_and_join() stops it, joins, and rethrows
 //   the exception that ended the thread, if any. The destructor stops and joins too (it logs such
 //   an exception to stderr instead of throwing).
@@ -56,6 +58,12 @@ class AsioEventLoop final : public EventLoop {
   // any. Does nothing when no thread was started. Throws std::logic_error on the loop thread.
   void stop_and_join();
 
+  // Called on the loop thread with every exception that escapes a callback, after which the loop
+  // keeps running. Set before start_thread().
+  void set_failure_handler(std::function<void(std::exception_ptr)> handler) {
+    on_failure_ = std::move(handler);
+  }
+
   // For the Asio transport: its sockets and timers live on this context.
   asio::io_context& context() { return io_; }
 
@@ -77,6 +85,7 @@ class AsioEventLoop final : public EventLoop {
   std::chrono::steady_clock::time_point start_;
   std::thread thread_;
   std::exception_ptr thread_failure_;
+  std::function<void(std::exception_ptr)> on_failure_;
 };
 
 }  // namespace crdt::sync

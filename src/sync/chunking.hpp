@@ -44,10 +44,13 @@ constexpr bool needs_chunking(std::size_t payload_size, std::size_t max_payload)
 std::vector<Frame> split_into_chunks(const Frame& message, std::uint64_t transfer_id,
                                      std::size_t max_payload);
 
+// A message larger than a store takes from a peer (persist::Options::max_remote_bytes) would be
+// refused anyway. (The engine allows two transfers at once: an honest sender's chunks of one
+// message come one after the other, its outbox being in order.)
 struct ReassemblyLimits {
-  std::size_t max_message_size = std::size_t{256} << 20;    // one reassembled payload
-  std::size_t max_buffered_bytes = std::size_t{256} << 20;  // all unfinished transfers together
-  std::size_t max_transfers = 4;                            // unfinished transfers at once
+  std::size_t max_message_size = std::size_t{64} << 20;    // one reassembled payload
+  std::size_t max_buffered_bytes = std::size_t{64} << 20;  // all unfinished transfers together
+  std::size_t max_transfers = 4;                           // unfinished transfers at once
 };
 
 enum class ChunkError {

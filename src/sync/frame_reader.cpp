@@ -16,6 +16,13 @@ FrameReader::FrameReader(std::size_t max_frame_size) : max_frame_size_(max_frame
   }
 }
 
+void FrameReader::set_max_frame_size(std::size_t max_frame_size) {
+  if (max_frame_size < kMinMaxFrameSize || max_frame_size > 0xFFFFFFFFu) {
+    throw std::invalid_argument("crdt::sync::FrameReader: maximum frame size out of range");
+  }
+  max_frame_size_ = max_frame_size;
+}
+
 void FrameReader::feed(ByteView bytes) {
   if (failed()) return;  // nothing will ever be read again, so keep nothing
   buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());

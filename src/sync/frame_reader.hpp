@@ -43,6 +43,9 @@ class FrameReader {
   // The next complete frame, or the (sticky) error, or neither when more bytes are needed.
   ReadResult next();
 
+  // From the next frame on, frames may be this large (same range as the constructor's).
+  void set_max_frame_size(std::size_t max_frame_size);
+
   // From the next frame on, every frame must carry a valid MAC under `key`, counting from 0.
   void set_key(const Key& key);
   bool has_key() const { return key_.has_value(); }

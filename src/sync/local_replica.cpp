@@ -95,6 +95,10 @@ const std::vector<std::string>& conflicts_of(
   return it == all.end() ? kNoConflicts : it->second;
 }
 
+// Whether a document can go to a peer: a file written before the id limit existed may hold longer
+// ids, which no peer takes; offering one would end every session, so it is not offered at all.
+bool offered(std::string_view id) { return id.size() <= persist::kMaxDocumentIdBytes; }
+
 }  // namespace
 
 std::vector<DigestRefresh::Result> DigestRefresh::compute(persist::Store& reader) const {
@@ -104,6 +108,7 @@ std::vector<DigestRefresh::Result> DigestRefresh::compute(persist::Store& reader
   const auto conflicts = conflict_types_in(reader);
   std::vector<Result> out;
   const auto put = [&](const std::string& id, const std::string& type) {
+    if (!offered(id)) return;
     Result result{id, {}, false, false};
     if (auto parts = parts_in(reader, id, type, conflicts_of(conflicts, id), resolve, true)) {
       result.parts = std::move(*parts);
@@ -256,6 +261,7 @@ std::vector<DeltaItem> LocalReplica::join(const std::vector<const persist::LogEn
   std::map<std::pair<std::string_view, std::string_view>, std::size_t> slot;
   std::vector<std::vector<const persist::LogEntry*>> groups;
   for (const auto* entry : entries) {
+    if (!offered(entry->document)) continue;
     auto [it, inserted] = slot.try_emplace({entry->document, entry->type}, groups.size());
     if (inserted) groups.emplace_back();
     groups[it->second].push_back(entry);
@@ -369,6 +375,7 @@ const DigestIndex& LocalReplica::digests() {
   const auto resolve = [this](const std::string& tag) { return type(tag); };
   const auto conflicts = read([](persist::Store& s) { return conflict_types_in(s); });
   const auto put = [&](const std::string& id, const std::string& type) {
+    if (!offered(id)) return;
     index_.put(id, *read([&](persist::Store& s) {
                  return parts_in(s, id, type, conflicts_of(conflicts, id), resolve, false);
                }));

@@ -2,7 +2,10 @@
 
 #include <atomic>
 #include <future>
+#include <mutex>
+#include <optional>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <utility>
 
@@ -27,6 +30,13 @@ struct Node::Impl {
   std::thread::id loop_thread;
   std::atomic<bool> poll_requested{false};
   std::atomic<bool> stopped{false};
+  mutable std::mutex failure_mutex;
+  std::optional<std::string> failure;
+
+  void record_failure(const std::string& reason) {
+    std::lock_guard lock(failure_mutex);
+    if (!failure) failure = reason;
+  }
 
   explicit Impl(persist::Store opened) : store(std::move(opened)) {}
 
@@ -69,9 +79,33 @@ std::unique_ptr<Node> Node::open(const std::string& file, NodeOptions options,
   tcp.max_queued_bytes = options.max_send_queue;
   impl->transport = std::make_unique<TcpTransport>(impl->loop, tcp);
   impl->worker = std::make_unique<ThreadStoreWorker>(impl->store);
+  auto log = options.log;
   impl->engine =
       std::make_unique<SyncEngine>(impl->loop, *impl->transport, impl->store, std::move(options),
                                    impl->worker.get(), &impl->decoder);
+  impl->engine->set_failure_handler(
+      [&ref = *impl](const std::string& reason) { ref.record_failure(reason); });
+  // A bug that escapes a callback (the engine catches what the store and the protocol throw)
+  // must not leave a node that listens with no thread serving: it is reported, the engine
+  // stops, and the loop goes on for stop().
+  impl->loop.set_failure_handler([&ref = *impl, log](std::exception_ptr error) {
+    std::string what = "non-standard exception";
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::exception& exception) {
+      what = exception.what();
+    } catch (...) {
+    }
+    const std::string reason = "internal error: " + what;
+    if (log) log("stopping: " + reason);
+    ref.record_failure(reason);
+    if (ref.engine) {
+      try {
+        ref.engine->stop();
+      } catch (...) {
+      }
+    }
+  });
   impl->decoder.start_thread();
   impl->loop.start_thread();
   Impl& ref = *impl;
@@ -194,6 +228,11 @@ bool Node::wait_synced(std::chrono::milliseconds timeout) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   return false;
+}
+
+std::optional<std::string> Node::failure() const {
+  std::lock_guard lock(impl_->failure_mutex);
+  return impl_->failure;
 }
 
 ReplicaId Node::id() const {

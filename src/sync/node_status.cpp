@@ -106,6 +106,9 @@ std::string to_json(const NodeStatus& status) {
     out["listening"] = std::move(listening);
     out["sessions"] = std::move(sessions);
     out["sessions_closed"] = status.sessions_closed;
+    auto breached = Json::object();
+    for (const auto& [limit, count] : status.limits_breached) breached[limit] = count;
+    out["limits_breached"] = breached;
   }
   return out.dump();
 }

@@ -7,12 +7,15 @@
 namespace crdt::sync {
 
 PeerLink::PeerLink(std::shared_ptr<Connection> connection, Role role, HandshakeConfig config,
-                   std::size_t max_frame_size, Events events)
+                   std::size_t max_frame_size, Events events, std::size_t max_handshake_frame_size,
+                   ReassemblyLimits reassembly)
     : connection_(std::move(connection)),
       handshake_(role, std::move(config)),
-      reader_(max_frame_size),
+      reader_(std::max(kMinMaxFrameSize, std::min(max_frame_size, max_handshake_frame_size))),
       writer_(max_frame_size),
-      events_(std::move(events)) {}
+      reassembler_(reassembly),
+      events_(std::move(events)),
+      max_frame_size_(max_frame_size) {}
 
 PeerLink::~PeerLink() { connection_->detach(); }
 
@@ -43,6 +46,14 @@ bool PeerLink::send(const Frame& message) {
       writer_.max_payload_size(), queue_share > 2 * overhead ? queue_share - overhead : overhead);
   if (!needs_chunking(message.payload.size(), max_payload) && outbox_.empty()) {
     return send_frame(message);
+  }
+  // The waiting chunks are bounded like the connection's queue: a peer that does not read fills
+  // both, then the link closes. One message always fits into an empty outbox.
+  if (!outbox_.empty() &&
+      waiting_bytes_ + message.payload.size() > connection_->max_queued_bytes()) {
+    close("send queue full (" + std::to_string(waiting_bytes_ + connection_->queued_bytes()) +
+          " bytes waiting): the peer does not read");
+    return false;
   }
   if (!needs_chunking(message.payload.size(), max_payload)) {
     waiting_bytes_ += message.payload.size();
@@ -89,6 +100,9 @@ void PeerLink::read_frames() {
   while (!closed_ && !closing_ && refusal_.empty()) {
     ReadResult result = reader_.next();
     if (result.error) {
+      if (*result.error == FrameError::too_large) {
+        breached_limit_ = handshake_.established() ? "max_frame_size" : "max_handshake_frame_size";
+      }
       close("bad frame: " + reader_.error_message());
       return;
     }
@@ -119,6 +133,7 @@ void PeerLink::handle(Frame frame) {
     if (handshake_.established()) {
       writer_.set_key(handshake_.keys().send);
       reader_.set_key(handshake_.keys().receive);
+      reader_.set_max_frame_size(max_frame_size_);
       if (events_.on_established) events_.on_established();
     }
     return;
@@ -128,8 +143,10 @@ void PeerLink::handle(Frame frame) {
     return;
   }
   if (frame.kind == MessageKind::chunk) {
+    ++chunks_received_;
     ReassemblyResult result = reassembler_.add(frame);
     if (result.error) {
+      if (*result.error != ChunkError::malformed) breached_limit_ = "max_reassembly_bytes";
       close("bad chunk: " + reassembler_.error_message());
       return;
     }

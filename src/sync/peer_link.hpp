@@ -37,8 +37,12 @@ class PeerLink final : public Connection::Handler, public Outbox {
     std::function<void(const std::string& reason)> on_closed;
   };
 
+  // Frames may be max_frame_size bytes once the handshake is established, and only
+  // max_handshake_frame_size before (a stranger must not make the node buffer megabytes).
   PeerLink(std::shared_ptr<Connection> connection, Role role, HandshakeConfig config,
-           std::size_t max_frame_size, Events events);
+           std::size_t max_frame_size, Events events,
+           std::size_t max_handshake_frame_size = kMaxHandshakeFrameSize,
+           ReassemblyLimits reassembly = {});
   ~PeerLink() override;
   PeerLink(const PeerLink&) = delete;
   PeerLink& operator=(const PeerLink&) = delete;
@@ -48,7 +52,8 @@ class PeerLink final : public Connection::Handler, public Outbox {
   // Sends one message. One larger than a quarter of the connection's send queue goes in chunks,
   // which wait in the link and are handed to the connection as its queue drains (flush()), so a
   // state of any size gets through a bounded queue. False when the connection is closed or its
-  // queue overflowed; the link then closes itself ("send queue full": backpressure).
+  // queue overflowed, or the chunks waiting would pass as much again; the link then closes itself
+  // ("send queue full": backpressure).
   bool send(const Frame& message) override;
   // Hands waiting chunks to the connection while its queue is at most half full.
   void flush();
@@ -61,7 +66,14 @@ class PeerLink final : public Connection::Handler, public Outbox {
   std::uint32_t version() const { return handshake_.version(); }
   std::string remote() const { return connection_->remote(); }
   std::size_t queued_bytes() const { return connection_->queued_bytes(); }
+  std::size_t unsent_bytes() const override { return waiting_bytes_ + connection_->queued_bytes(); }
   const LinkStats& stats() const { return stats_; }
+  // Chunks received so far, and whether a chunked message is unfinished: a transfer that stops
+  // progressing while pings keep the session alive must not hold its buffer for ever.
+  std::uint64_t chunks_received() const { return chunks_received_; }
+  bool transfer_unfinished() const { return reassembler_.transfers_in_progress() > 0; }
+  // The named limit the peer broke, when the link closed for one (for the status counters).
+  const char* breached_limit() const { return breached_limit_; }
 
  private:
   void on_bytes(ByteView bytes) override;
@@ -78,6 +90,9 @@ class PeerLink final : public Connection::Handler, public Outbox {
   Events events_;
   LinkStats stats_;
   std::uint64_t next_transfer_ = 1;
+  std::size_t max_frame_size_;
+  std::uint64_t chunks_received_ = 0;
+  const char* breached_limit_ = nullptr;
   std::deque<Frame> outbox_;  // chunks not yet handed to the connection
   std::size_t waiting_bytes_ = 0;
   bool closed_ = false;   // on_closed was reported

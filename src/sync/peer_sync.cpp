@@ -120,7 +120,16 @@ void PeerSync::begin_outbound() {
 }
 
 void PeerSync::send_digest(std::vector<DigestNode> nodes) {
-  DigestMessage message{++digest_round_, std::move(nodes)};
+  for (auto& node : nodes) digest_pending_.push_back(std::move(node));
+  // A round carries at most digest_nodes (what the peer answers); the rest go in later rounds.
+  const std::size_t count =
+      std::min(digest_pending_.size(), std::max<std::size_t>(1, settings_.digest_nodes));
+  std::vector<DigestNode> round(
+      std::make_move_iterator(digest_pending_.begin()),
+      std::make_move_iterator(digest_pending_.begin() + static_cast<std::ptrdiff_t>(count)));
+  digest_pending_.erase(digest_pending_.begin(),
+                        digest_pending_.begin() + static_cast<std::ptrdiff_t>(count));
+  DigestMessage message{++digest_round_, std::move(round)};
   const Frame frame = to_frame(message);
   progress_.digest_bytes_sent += frame.payload.size();
   ++progress_.digest_rounds;
@@ -134,6 +143,16 @@ std::optional<std::string> PeerSync::on_digest(const Frame& message) {
     return "malformed digest: " + error->message;
   }
   progress_.digest_bytes_received += message.payload.size();
+  // One request costs a bounded answer, and an honest peer reads one before asking again.
+  if (digest.nodes.size() > settings_.digest_nodes) {
+    return "digest of " + std::to_string(digest.nodes.size()) + " nodes exceeds the limit of " +
+           std::to_string(settings_.digest_nodes);
+  }
+  if (out_.unsent_bytes() > settings_.digest_unread_bytes) {
+    return "a digest while " + std::to_string(out_.unsent_bytes()) +
+           " bytes sent to the peer are unread (limit " +
+           std::to_string(settings_.digest_unread_bytes) + ")";
+  }
   // Compared with what this side wants: its own subscriptions are the peer's filter for us.
   const DigestIndex& index = replica_.digests();
   DigestReply reply{digest.round, {}};
@@ -212,7 +231,7 @@ std::optional<std::string> PeerSync::on_digest_reply(const Frame& message) {
       }
     }
   }
-  if (!next.empty()) send_digest(std::move(next));
+  if (!next.empty() || !digest_pending_.empty()) send_digest(std::move(next));
   pump();
   return std::nullopt;
 }

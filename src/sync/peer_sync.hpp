@@ -131,6 +131,8 @@ class PeerSync {
   std::uint64_t repair_from_ = 0;  // the log head when the repair began
   std::uint64_t digest_round_ = 0;
   bool digest_outstanding_ = false;
+  // Nodes still to compare, beyond the digest_nodes a round may carry.
+  std::deque<DigestNode> digest_pending_;
   std::deque<RepairDocument> repair_queue_;
 
   // A range of the log read and joined, sent as several messages when large; only the last

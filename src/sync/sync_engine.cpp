@@ -7,9 +7,28 @@
 #include <stdexcept>
 #include <utility>
 
+#include "crdt/persist/error.hpp"
 #include "crdt/sync/node_status.hpp"
 
 namespace crdt::sync {
+
+namespace {
+
+// Errors that say the file itself cannot be served from: every session would meet them again.
+bool store_unusable(const std::exception& error) {
+  const auto* failure = dynamic_cast<const persist::Error*>(&error);
+  if (failure == nullptr) return false;
+  switch (failure->code()) {
+    case persist::ErrorCode::not_a_database:
+    case persist::ErrorCode::storage_corrupt:
+    case persist::ErrorCode::newer_schema:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
 
 struct SyncEngine::Session {
   std::uint64_t id = 0;
@@ -22,6 +41,10 @@ struct SyncEngine::Session {
   std::uint64_t last_heard_ms = 0;
   std::uint64_t last_ping_ms = 0;
   bool closing = false;
+  bool accepted = false;  // counted by the admission
+  // A chunked transfer's progress: chunks seen at the last tick, and when that count last moved.
+  std::uint64_t chunks_seen = 0;
+  std::uint64_t chunks_moved_ms = 0;
   // A deltas message is being parsed off the loop; what the peer sent after it waits here.
   bool parsing = false;
   std::deque<Frame> held;
@@ -38,7 +61,8 @@ SyncEngine::SyncEngine(EventLoop& loop, Transport& transport, persist::SharedSto
       own_worker_(worker == nullptr ? std::make_unique<LoopStoreWorker>(loop, store) : nullptr),
       worker_(worker == nullptr ? own_worker_.get() : worker),
       decoder_(decoder),
-      subscriptions_(options_.callback_executor) {
+      subscriptions_(options_.callback_executor),
+      admission_(options_.connections) {
   seed_ = options_.seed != 0 ? options_.seed : std::random_device{}();
   settings_ = options_.sync;
   slice_.max_items = settings_.merge_slice_items;
@@ -61,7 +85,7 @@ SyncEngine::SyncEngine(EventLoop& loop, Transport& transport, persist::SharedSto
         }
         loop.post([this, alive, request, entries] {
           if (!*alive) return;
-          replica_.read_done(request, std::move(*entries));
+          guard(0, [&] { replica_.read_done(request, std::move(*entries)); });
           schedule_poll();  // pumps every session
         });
       });
@@ -76,8 +100,96 @@ SyncEngine::~SyncEngine() {
   stop();
 }
 
-void SyncEngine::log(const std::string& line) const {
-  if (options_.log) options_.log(line);
+namespace {
+
+// Control characters (a newline above all) and backslashes as escapes: a document id or a reason
+// from a peer goes into one log line, never several.
+std::string printable(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  constexpr char kHex[] = "0123456789abcdef";
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (byte < 0x20 || byte == 0x7f) {
+      out += "\\x";
+      out += kHex[byte >> 4];
+      out += kHex[byte & 15];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+// Lines a second the log takes before it summarizes (a flood of connections writes no flood).
+constexpr std::uint64_t kLogBurst = 50;
+
+}  // namespace
+
+void SyncEngine::log(const std::string& line) {
+  if (!options_.log) return;
+  const std::uint64_t second = loop_.now_ms() / 1000;
+  if (second != log_second_) {
+    if (log_dropped_ > 0) {
+      options_.log(std::to_string(log_dropped_) + " log lines left out (more than " +
+                   std::to_string(kLogBurst) + " a second)");
+    }
+    log_second_ = second;
+    log_lines_ = 0;
+    log_dropped_ = 0;
+  }
+  if (++log_lines_ > kLogBurst) {
+    ++log_dropped_;
+    return;
+  }
+  options_.log(printable(line));
+}
+
+void SyncEngine::breach(const char* limit, const std::string& line) {
+  ++breaches_[limit];
+  log(line + " (limit " + limit + ")");
+}
+
+template <class F>
+void SyncEngine::guard(std::uint64_t id, F&& step) {
+  try {
+    step();
+  } catch (const std::exception& error) {
+    handle_failure(id, error);
+  }
+}
+
+void SyncEngine::handle_failure(std::uint64_t id, const std::exception& error) {
+  if (store_unusable(error)) {
+    fail(std::string("the store is unusable: ") + error.what());
+    return;
+  }
+  const bool storage = dynamic_cast<const persist::Error*>(&error) != nullptr;
+  const std::string reason =
+      (storage ? "storage error: " : "internal error: ") + std::string(error.what());
+  if (id != 0 && find(id) != nullptr) {
+    close_session(id, reason);
+  } else {
+    log(reason);
+  }
+}
+
+void SyncEngine::fail(const std::string& reason) {
+  if (failure_ || !running_) return;
+  failure_ = reason;
+  log("stopping: " + reason);
+  // Not from here: this may run inside a session's own callback, which stop() destroys.
+  loop_.post([this, alive = alive_] {
+    if (!*alive) return;
+    try {
+      stop();
+    } catch (const std::exception& error) {
+      log(std::string("while stopping: ") + error.what());
+    }
+    if (on_failure_) on_failure_(*failure_);
+  });
 }
 
 void SyncEngine::start() {
@@ -95,10 +207,10 @@ void SyncEngine::start() {
   }
   for (const Address& address : options_.peers) add_peer(address);
   poll_timer_ = loop_.schedule(options_.poll_interval, [this, alive = alive_] {
-    if (*alive) poll_log();
+    if (*alive) guard(0, [this] { poll_log(); });
   });
   tick_timer_ = loop_.schedule(options_.ack_interval, [this, alive = alive_] {
-    if (*alive) tick();
+    if (*alive) guard(0, [this] { tick(); });
   });
   schedule_digest_refresh();  // the first build, before a new peer asks for it
 }
@@ -183,7 +295,19 @@ void SyncEngine::accept(std::shared_ptr<Connection> connection) {
     connection->close("node stopping");
     return;
   }
-  open_session(std::move(connection), Role::acceptor, std::nullopt);
+  guard(0, [&] {
+    const std::string remote = connection->remote();
+    const std::uint64_t id = open_session(std::move(connection), Role::acceptor, std::nullopt);
+    if (Session* session = find(id)) session->accepted = true;
+    for (const auto& evicted : admission_.admit(id, remote)) {
+      if (Session* old = find(evicted.id)) {
+        breach(evicted.limit, "closing the connection from " + old->connection->remote() +
+                                  ", whose handshake was not done, to admit a newer one");
+        close_session(evicted.id,
+                      std::string("evicted for a newer connection (") + evicted.limit + ")");
+      }
+    }
+  });
 }
 
 std::uint64_t SyncEngine::open_session(std::shared_ptr<Connection> connection, Role role,
@@ -198,11 +322,20 @@ std::uint64_t SyncEngine::open_session(std::shared_ptr<Connection> connection, R
   session->last_heard_ms = session->opened_ms;
   HandshakeConfig config{replica_.id(), supported_versions(), options_.secret};
   PeerLink::Events events;
-  events.on_established = [this, id] { on_established(id); };
-  events.on_message = [this, id](Frame message) { on_message(id, std::move(message)); };
-  events.on_closed = [this, id](const std::string& reason) { on_closed(id, reason); };
-  session->link = std::make_unique<PeerLink>(std::move(connection), role, std::move(config),
-                                             options_.max_frame_size, std::move(events));
+  events.on_established = [this, id] { guard(id, [&] { on_established(id); }); };
+  events.on_message = [this, id](Frame message) {
+    guard(id, [&] { on_message(id, std::move(message)); });
+  };
+  events.on_closed = [this, id](const std::string& reason) {
+    guard(0, [&] { on_closed(id, reason); });
+  };
+  ReassemblyLimits reassembly;
+  reassembly.max_message_size = settings_.max_reassembly_bytes;
+  reassembly.max_buffered_bytes = settings_.max_reassembly_bytes;
+  reassembly.max_transfers = 2;  // an honest sender finishes one message before the next
+  session->link = std::make_unique<PeerLink>(
+      std::move(connection), role, std::move(config), options_.max_frame_size, std::move(events),
+      options_.connections.max_handshake_frame_size, reassembly);
   PeerLink& link = *session->link;
   sessions_.emplace(id, std::move(session));
   link.start();
@@ -217,6 +350,14 @@ SyncEngine::Session* SyncEngine::find(std::uint64_t id) {
 void SyncEngine::on_established(std::uint64_t id) {
   Session* session = find(id);
   if (session == nullptr) return;
+  if (session->accepted) {
+    if (const char* limit = admission_.establish(id)) {
+      breach(limit, "refusing a session with " + session->link->peer_id().to_string() + " at " +
+                        session->link->remote());
+      close_session(id, std::string("refused: too many sessions (") + limit + ")");
+      return;
+    }
+  }
   log("session with " + session->link->peer_id().to_string() + " at " + session->link->remote() +
       " established (protocol " + std::to_string(session->link->version()) + ")");
   if (session->dialer) dialers_[*session->dialer].backoff.reset();
@@ -291,8 +432,14 @@ void SyncEngine::submit_merge(std::uint64_t id, ReplicaId peer, std::uint64_t nu
         try {
           merge->next = merge_slice(store, merge->items, merge->next, peer, slice, merge->outcome);
         } catch (const std::exception& error) {
-          loop_.post([this, alive, id, reason = std::string(error.what())] {
-            if (*alive) close_session(id, "protocol error: could not merge deltas: " + reason);
+          loop_.post([this, alive, id, reason = std::string(error.what()),
+                      unusable = store_unusable(error)] {
+            if (!*alive) return;
+            if (unusable) {
+              fail("the store is unusable: " + reason);
+            } else {
+              close_session(id, "protocol error: could not merge deltas: " + reason);
+            }
           });
           return false;
         }
@@ -303,11 +450,13 @@ void SyncEngine::submit_merge(std::uint64_t id, ReplicaId peer, std::uint64_t nu
           if (owner == nullptr) return;
           if (owner->queued_merge == merge) owner->queued_merge.reset();
           // Acknowledged in order; the outcome (counted once) goes with the last.
-          for (std::size_t i = 0; i < merge->numbers.size(); ++i) {
-            if (owner->closing || !owner->sync) return;
-            owner->sync->merged(merge->numbers[i],
-                                i + 1 == merge->numbers.size() ? merge->outcome : MergeOutcome{});
-          }
+          guard(id, [&] {
+            for (std::size_t i = 0; i < merge->numbers.size(); ++i) {
+              if (owner->closing || !owner->sync) return;
+              owner->sync->merged(merge->numbers[i],
+                                  i + 1 == merge->numbers.size() ? merge->outcome : MergeOutcome{});
+            }
+          });
         });
         return false;
       });
@@ -373,7 +522,7 @@ void SyncEngine::deliver(Session& session, Frame message) {
         error = PayloadError{serialization::DecodeError::malformed, failure.what()};
       }
       loop.post([this, alive, id, parsed, error = std::move(error)] {
-        if (*alive) on_parsed(id, std::move(*parsed), error);
+        if (*alive) guard(id, [&] { on_parsed(id, std::move(*parsed), error); });
       });
     });
     return;
@@ -414,7 +563,12 @@ void SyncEngine::on_closed(std::uint64_t id, const std::string& reason) {
   const std::string who = session->link->established() ? session->link->peer_id().to_string() +
                                                              " at " + session->connection->remote()
                                                        : session->connection->remote();
-  log("session with " + who + " closed: " + reason);
+  if (const char* limit = session->link->breached_limit()) {
+    breach(limit, "session with " + who + " closed: " + reason);
+  } else {
+    log("session with " + who + " closed: " + reason);
+  }
+  admission_.closed(id);
   ++sessions_closed_;
   persist_ack(*session, !running_);
   const auto dialer = session->dialer;
@@ -435,7 +589,7 @@ void SyncEngine::schedule_poll() {
   loop_.post([this, alive = alive_] {
     if (!*alive) return;
     poll_posted_ = false;
-    poll_log();
+    guard(0, [this] { poll_log(); });
   });
 }
 
@@ -443,24 +597,26 @@ void SyncEngine::log_advanced() { schedule_poll(); }
 
 void SyncEngine::poll_log() {
   if (!running_) return;
+  // Rescheduled first, so that a failure below does not stop the following.
+  loop_.cancel(poll_timer_);
+  poll_timer_ = loop_.schedule(options_.poll_interval, [this, alive = alive_] {
+    if (*alive) guard(0, [this] { poll_log(); });
+  });
   std::vector<LogEntryRef> fresh;
   try {
     fresh = replica_.poll();
   } catch (const std::exception& error) {
-    log(std::string("cannot read the delta log: ") + error.what());
+    handle_failure(0, error);
+    if (!running_ || failure_) return;
   }
   subscriptions_.changed(replica_, fresh);
   if (!fresh.empty()) schedule_digest_refresh();
   if (replica_.poll_more()) schedule_poll();
   for (auto& [id, session] : sessions_) {
     if (session->sync && !session->closing && session->sync->peer_start() != nullptr) {
-      session->sync->pump();
+      guard(id, [&sync = *session->sync] { sync.pump(); });
     }
   }
-  loop_.cancel(poll_timer_);
-  poll_timer_ = loop_.schedule(options_.poll_interval, [this, alive = alive_] {
-    if (*alive) poll_log();
-  });
 }
 
 void SyncEngine::schedule_digest_refresh() {
@@ -472,7 +628,7 @@ void SyncEngine::schedule_digest_refresh() {
   digest_timer_ = loop_.schedule(settings_.digest_refresh_delay, [this, alive = alive_] {
     if (!*alive) return;
     digest_timer_ = 0;
-    refresh_digests();
+    guard(0, [this] { refresh_digests(); });
   });
 }
 
@@ -499,7 +655,7 @@ void SyncEngine::refresh_digests() {
         replica_.abandon_digest_refresh(*work);
         return;
       }
-      replica_.apply_digest_refresh(*work, *done);
+      guard(0, [&] { replica_.apply_digest_refresh(*work, *done); });
       schedule_digest_refresh();  // what changed meanwhile
     });
   });
@@ -507,6 +663,9 @@ void SyncEngine::refresh_digests() {
 
 void SyncEngine::tick() {
   if (!running_) return;
+  tick_timer_ = loop_.schedule(options_.ack_interval, [this, alive = alive_] {
+    if (*alive) guard(0, [this] { tick(); });
+  });
   const std::uint64_t now = loop_.now_ms();
   std::vector<std::pair<std::uint64_t, std::string>> to_close;
   std::vector<persist::Acknowledgement> acks;
@@ -515,13 +674,29 @@ void SyncEngine::tick() {
   const bool position_tick = ++ticks_ % kTicksPerPosition == 0;
   for (auto& [id, session] : sessions_) {
     if (session->closing) continue;
-    session->link->flush();
+    guard(id, [&link = *session->link] { link.flush(); });
     if (!session->link->established()) {
       if (now - session->opened_ms >
           static_cast<std::uint64_t>(options_.handshake_timeout.count())) {
         to_close.emplace_back(id, "handshake timed out");
       }
       continue;
+    }
+    if (session->link->transfer_unfinished()) {
+      if (session->link->chunks_received() != session->chunks_seen) {
+        session->chunks_seen = session->link->chunks_received();
+        session->chunks_moved_ms = now;
+      } else if (now - session->chunks_moved_ms >
+                 static_cast<std::uint64_t>(options_.idle_timeout.count())) {
+        breach("reassembly_timeout",
+               "a chunked message from " + session->link->remote() + " stalled");
+        to_close.emplace_back(id, "a chunked message received no chunk for " +
+                                      std::to_string(now - session->chunks_moved_ms) + " ms");
+        continue;
+      }
+    } else {
+      session->chunks_seen = session->link->chunks_received();
+      session->chunks_moved_ms = now;
     }
     if (now - session->last_heard_ms > static_cast<std::uint64_t>(options_.idle_timeout.count())) {
       to_close.emplace_back(
@@ -536,7 +711,7 @@ void SyncEngine::tick() {
       session->link->send(Frame{MessageKind::ping, {}});
     }
     if (session->sync && session->link->established()) {
-      if (position_tick) session->sync->flush_position();
+      if (position_tick) guard(id, [&sync = *session->sync] { sync.flush_position(); });
       if (const auto seq = session->sync->ack_to_persist()) {
         acks.push_back({session->link->peer_id(), *seq});
       }
@@ -562,9 +737,6 @@ void SyncEngine::tick() {
       return false;
     });
   }
-  tick_timer_ = loop_.schedule(options_.ack_interval, [this, alive = alive_] {
-    if (*alive) tick();
-  });
 }
 
 std::optional<std::string> SyncEngine::refusal() const {
@@ -620,6 +792,7 @@ std::string SyncEngine::status_json() {
   status.listening = bound_;
   status.sessions = sessions();
   status.sessions_closed = sessions_closed_;
+  status.limits_breached = breaches_;
   return to_json(status);
 }
 

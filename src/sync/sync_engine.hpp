@@ -11,11 +11,16 @@
 //
 // Guarantees: a failing session closes alone, with its reason logged, and its dialer reconnects
 // with backoff; sessions are destroyed only from the loop, never inside their own callbacks.
+// Nothing a session's work throws escapes into the loop: an error of the store ends the session
+// concerned, or, when it says the file itself is unusable (not a database, corrupt, written by a
+// newer version), stops the engine and reports to the failure handler, so a node never goes on
+// listening without serving.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -23,6 +28,7 @@
 #include <vector>
 
 #include "backoff.hpp"
+#include "connection_admission.hpp"
 #include "crdt/persist/shared_store.hpp"
 #include "crdt/sync/node_options.hpp"
 #include "crdt/sync/session_report.hpp"
@@ -75,6 +81,12 @@ class SyncEngine {
   std::optional<std::string> refusal() const;
   std::string status_json();
   std::uint64_t sessions_closed() const { return sessions_closed_; }
+  // Called once, on the loop, when the engine stopped because its store is unusable.
+  void set_failure_handler(std::function<void(const std::string& reason)> handler) {
+    on_failure_ = std::move(handler);
+  }
+  // Why the engine stopped by itself, if it did.
+  const std::optional<std::string>& failure() const { return failure_; }
 
  private:
   struct Session;
@@ -113,7 +125,17 @@ class SyncEngine {
   void schedule_digest_refresh();
   void refresh_digests();
   void tick();
-  void log(const std::string& line) const;
+  // Runs one step of a session's work (the session's id, or 0 for the node's own timers) and
+  // turns what it throws into the end of the session or, for an unusable store, of the engine.
+  template <class F>
+  void guard(std::uint64_t id, F&& step);
+  void handle_failure(std::uint64_t id, const std::exception& error);
+  void fail(const std::string& reason);
+  // Log lines are escaped (a peer's text cannot forge a line) and rate limited: at most
+  // kLogBurst lines a second, then one line saying how many were left out.
+  void log(const std::string& line);
+  // A named limit was breached: counted (in the status) and logged.
+  void breach(const char* limit, const std::string& line);
   Session* find(std::uint64_t id);
 
   EventLoop& loop_;
@@ -139,6 +161,13 @@ class SyncEngine {
   TimerId digest_timer_ = 0;
   bool poll_posted_ = false;
   bool running_ = false;
+  std::optional<std::string> failure_;
+  ConnectionAdmission admission_;
+  std::map<std::string, std::uint64_t> breaches_;
+  std::uint64_t log_second_ = 0;
+  std::uint64_t log_lines_ = 0;
+  std::uint64_t log_dropped_ = 0;
+  std::function<void(const std::string&)> on_failure_;
   // Guards callbacks posted to the loop after the engine is gone.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   // The same for work running on the decoder thread, which may read it while the loop clears it.

@@ -4,10 +4,14 @@
 // Output: serve prints one line when it listens, {"node", "listening": [addresses]}, then logs to
 // stderr until SIGINT or SIGTERM, and exits 0 after a clean shutdown. sync prints
 // {"peer", "node", "documents_sent", "documents_received", "bytes_sent", "bytes_received", "ms"}.
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <ctime>
+#include <fcntl.h>
 #include <iostream>
 #include <memory>
 #include <mutex>
@@ -15,7 +19,9 @@
 #include <signal.h>
 #include <sstream>
 #include <string>
+#include <sys/file.h>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 #include <crdt/sync/node.hpp>
@@ -39,6 +45,30 @@ struct SyncArgs {
   std::string secret_file;
   std::vector<std::string> subscribe;
   double timeout_s = 30;
+};
+
+// How long a shutdown may take after SIGINT or SIGTERM before the process exits anyway.
+constexpr std::chrono::seconds kShutdownLimit{10};
+
+// One node per file: two would run under one replica id, and their peers would take them for one.
+// An advisory lock (flock) on the database file, which SQLite's own (fcntl) locks do not touch;
+// the `crdt` commands that edit the file while its node runs do not take it.
+class NodeLock {
+ public:
+  explicit NodeLock(const std::string& file) {
+    fd_ = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) throw CommandError(file + ": cannot open: " + std::strerror(errno));
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd_);
+      throw CommandError(file + ": another node (crdt serve or crdt sync) is running on this file");
+    }
+  }
+  ~NodeLock() { ::close(fd_); }
+  NodeLock(const NodeLock&) = delete;
+  NodeLock& operator=(const NodeLock&) = delete;
+
+ private:
+  int fd_ = -1;
 };
 
 // One log line on stderr, with the time, from any of the node's threads.
@@ -68,16 +98,34 @@ void run_serve(const CommandContext& context, const ServeArgs& args) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   context.open(Access::create).close();  // the usual checks and messages for --db
+  const NodeLock lock(context.db());
   auto node = sync::Node::open(context.db(), std::move(options));
   Json listening = Json::array();
   for (const auto& address : node->bound()) listening.push_back(address.str());
   CommandContext::print(Json{{"node", node->id().to_string()}, {"listening", listening}});
   std::cout.flush();
-  int received = 0;
-  sigwait(&signals, &received);
-  log_line(std::string("received ") + (received == SIGINT ? "SIGINT" : "SIGTERM") +
-           ", shutting down");
+  // Woken by a signal, or, every poll, to see whether the node stopped serving by itself (an
+  // unusable store): a server that cannot serve must not go on holding its port.
+  const timespec poll{0, 200'000'000};
+  std::optional<std::string> failure;
+  int received = -1;
+  while (received < 0) {
+    received = sigtimedwait(&signals, nullptr, &poll);
+    if (received < 0 && (failure = node->failure())) break;
+  }
+  if (received >= 0) {
+    log_line(std::string("received ") + (received == SIGINT ? "SIGINT" : "SIGTERM") +
+             ", shutting down");
+  }
+  // Stopping waits for the store (a commit in progress, acknowledgements); should the disk hang,
+  // the process still ends: what was acknowledged is already durable.
+  std::thread([] {
+    std::this_thread::sleep_for(kShutdownLimit);
+    log_line("shutdown took longer than " + std::to_string(kShutdownLimit.count()) + " s; exiting");
+    std::_Exit(3);
+  }).detach();
   node->stop();
+  if (failure) throw CommandError("the node stopped: " + *failure);
 }
 
 void run_sync(const CommandContext& context, const SyncArgs& args) {
@@ -94,6 +142,7 @@ void run_sync(const CommandContext& context, const SyncArgs& args) {
     last_error = std::string(line);
   };
   context.open(Access::create).close();
+  const NodeLock lock(context.db());
   const auto started = std::chrono::steady_clock::now();
   auto node = sync::Node::open(context.db(), std::move(options));
   const auto deadline =

@@ -131,6 +131,12 @@ class Node {
   // has what the other held when the session began). False on timeout.
   bool wait_synced(std::chrono::milliseconds timeout);
 
+  // Why the node stopped serving by itself, if it did: its store turned out unusable (no longer a
+  // database, corrupt, or written by a newer version), or a bug escaped one of its callbacks. The
+  // node then has no sessions and listens no more; stop() still ends it. A server should exit
+  // on it (`crdt serve` does, with a non-zero status).
+  std::optional<std::string> failure() const;
+
   ReplicaId id() const;
   persist::SharedStore& store();
   void stop();

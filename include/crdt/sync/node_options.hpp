@@ -31,6 +31,8 @@ struct NodeOptions {
 
   std::size_t max_frame_size = kDefaultMaxFrameSize;
   std::size_t max_send_queue = std::size_t{64} << 20;  // per connection, then it is closed
+  // How many connections strangers and peers may hold (limits.hpp).
+  ConnectionLimits connections;
   // The protocol's knobs (window, batch sizes, merge slices, message limits).
   SyncSettings sync;
 

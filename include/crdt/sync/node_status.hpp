@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -44,6 +45,9 @@ struct NodeStatus {
   std::vector<Address> listening;
   std::vector<SessionReport> sessions;
   std::uint64_t sessions_closed = 0;
+  // How often each named limit (limits.hpp, sync_settings.hpp) was breached by a peer or a
+  // stranger since the node started: {"max_pending_per_address": 5912, ...}.
+  std::map<std::string, std::uint64_t> limits_breached;
 };
 
 // The store's part of a status: identity, counts, conflicts and each known peer's lag.
@@ -54,7 +58,8 @@ NodeStatus read_status(persist::Store& store);
 // "pending_deltas", "hints", "conflict_count", "conflicts": [{"doc", "type", "updated"}],
 // "peers": [{"replica", "acknowledged", "last_contact", "pending_entries", "pending_bytes"}]},
 // "file_bytes" and "wal_bytes" when known, and for a running node "listening" (addresses),
-// "sessions" (one object per connection) and "sessions_closed". Times are ISO 8601 UTC.
+// "sessions" (one object per connection), "sessions_closed" and "limits_breached" (an object of
+// counts by limit name). Times are ISO 8601 UTC.
 std::string to_json(const NodeStatus& status);
 
 // The time format of every JSON the library and the command line print:

@@ -23,6 +23,12 @@ struct SyncSettings {
   std::size_t range_entries = std::size_t{1} << 16;
   std::size_t range_bytes = std::size_t{32} << 20;
   std::size_t digest_leaf = 32;  // a node this small is listed, not split
+  // Nodes one digest message may carry: a peer's digest with more is refused, so that answering
+  // one costs at most about digest_nodes * digest_leaf listed documents.
+  std::size_t digest_nodes = 256;
+  // A digest that arrives while this many bytes sent to the peer are still unread is refused: an
+  // honest peer reads an answer before it asks again.
+  std::size_t digest_unread_bytes = std::size_t{16} << 20;
   // How long the log must have been quiet (or the node running) before the digest index is
   // brought up to date in the background, so that a new peer's digest exchange finds it ready.
   std::chrono::milliseconds digest_refresh_delay{1000};
@@ -48,6 +54,9 @@ struct SyncSettings {
   // Log entries dropped per store-worker run when acknowledgements let the log be truncated: a
   // hub that relayed a large upload frees it in steps, between other sessions' merges.
   std::size_t truncate_step = 64;
+  // Chunked messages one session may be reassembling at once, in bytes; a transfer that receives
+  // no chunk for NodeOptions::idle_timeout ends the session (pings do not keep it alive).
+  std::size_t max_reassembly_bytes = std::size_t{64} << 20;
   MessageLimits limits;
 };
 
