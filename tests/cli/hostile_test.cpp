@@ -85,6 +85,10 @@ class Sockets {
 void raise_descriptor_limit(rlim_t wanted) {
   rlimit limit{};
   ::getrlimit(RLIMIT_NOFILE, &limit);
+  if (limit.rlim_max < wanted) {
+    rlimit raised{wanted, wanted};
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) return;  // allowed to root
+  }
   limit.rlim_cur = std::min(wanted, limit.rlim_max);
   ::setrlimit(RLIMIT_NOFILE, &limit);
 }
