@@ -179,7 +179,8 @@ void SyncEngine::handle_failure(std::uint64_t id, const std::exception& error) {
 void SyncEngine::fail(const std::string& reason) {
   if (failure_ || !running_) return;
   failure_ = reason;
-  log("stopping: " + reason);
+  // Past the rate limit: the one line that says why the node stopped must never be left out.
+  if (options_.log) options_.log(printable("stopping: " + reason));
   // Not from here: this may run inside a session's own callback, which stop() destroys.
   loop_.post([this, alive = alive_] {
     if (!*alive) return;
